@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// pare — a declarative build system for compressing neural networks for on-device targets.
+// Modules follow the pipeline and depend only downward:
+// basics → tensor → kernels → formats → recipe → passes → build → CLI.
+import PackageDescription
+
+let package = Package(
+    name: "pare",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pare", targets: ["PareCLI"]),
+        .executable(name: "pare-bench", targets: ["PareBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "PareBasics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "PareTensor", dependencies: ["PareBasics"]),
+        .target(name: "PareKernels", swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics"]),
+        .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
+        .target(name: "PareBuild", dependencies: ["ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
+        .executableTarget(name: "PareCLI", dependencies: [
+            "PareBuild", "PareRecipe", "PareFormats", "PareBasics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareKernels", "PareFormats", "PareBasics"]),
+        .testTarget(name: "PareBasicsTests", dependencies: ["PareBasics"]),
+        .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels"]),
+        .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
+        .testTarget(name: "PareRecipeTests", dependencies: ["PareRecipe", "PareBasics"]),
+        .testTarget(name: "PareBuildTests", dependencies: ["PareBuild", "ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareBasics"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
