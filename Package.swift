@@ -22,18 +22,19 @@ let package = Package(
         .target(name: "PareKernels", swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics"]),
         .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor"]),
         .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
         .target(name: "PareBuild", dependencies: ["ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
         .executableTarget(name: "PareCLI", dependencies: [
-            "PareBuild", "PareRecipe", "PareFormats", "PareBasics",
+            "PareBuild", "PareRecipe", "PareFormats", "PareFixtures", "PareKernels", "PareTensor", "PareBasics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareKernels", "PareFormats", "PareBasics"]),
+        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
         .testTarget(name: "PareBasicsTests", dependencies: ["PareBasics"]),
         .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels"]),
         .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
         .testTarget(name: "PareRecipeTests", dependencies: ["PareRecipe", "PareBasics"]),
-        .testTarget(name: "PareBuildTests", dependencies: ["PareBuild", "ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareBasics"]),
+        .testTarget(name: "PareBuildTests", dependencies: ["PareBuild", "PareFixtures", "ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareBasics"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,6 +9,10 @@ public enum AtomicFile {
     public struct WriteError: Error, CustomStringConvertible {
         public var path: String
         public var reason: String
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
@@ -75,6 +79,8 @@ public enum AtomicFile {
         let e = errno
         switch e {
         case ENOSPC: return "no space left on device; free some space or point --cache / the output elsewhere"
+        case EFBIG: return "file too large for this file system or the file-size limit (ulimit -f); free space or raise the limit"
+        case EDQUOT: return "disk quota exceeded; free some space or point --cache / the output elsewhere"
         case EACCES, EPERM: return "permission denied; check the folder's permissions"
         case EROFS: return "read-only file system"
         default: return String(cString: strerror(e))

@@ -1,1 +1,15 @@
-print("bench")
+// pare-bench: benchmarks that are not part of `swift test`. Run in release mode:
+//   swift run -c release pare-bench kernels     numeric kernels vs memcpy
+//   swift run -c release pare-bench rebuild     first build and no-op rebuild of a ~100 MB model for 3 targets
+import Foundation
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "kernels":
+    KernelBenchmarks.run(arguments: Array(args.dropFirst()))
+case "rebuild":
+    try RebuildBenchmark.run(arguments: Array(args.dropFirst()))
+default:
+    print("usage: pare-bench kernels | rebuild")
+    exit(2)
+}

@@ -1,0 +1,26 @@
+import PareBasics
+import PareFormats
+import PareRecipe
+
+/// Recipe × targets as a DAG of steps, in a topological order (inputs before consumers).
+public struct BuildPlan: Sendable {
+    public var recipe: Recipe
+    /// The targets to build, in recipe order.
+    public var targets: [TargetProfile]
+    public var steps: [BuildStep]
+    /// The source model's tensor table as read from its header.
+    public var sourceHeader: SafetensorsHeader
+
+    public func step(named id: String) -> Int? { steps.firstIndex { $0.id == id } }
+
+    /// The bundle step of each target.
+    public func bundleStep(for target: String) -> Int? { steps.firstIndex { $0.kind == .bundle && $0.targets == [target] } }
+
+    /// The chain of pass steps feeding a target's bundle, in order.
+    public func chain(for target: String) -> [Int] {
+        guard var i = bundleStep(for: target) else { return [] }
+        var out: [Int] = []
+        while let p = steps[i].inputs.first { out.append(p); i = p }
+        return out.reversed()
+    }
+}

@@ -1,0 +1,72 @@
+import PareBasics
+import PareFormats
+import PareTensor
+
+/// `manifest.json` of a bundle: what was built, from what, how, and how far each tensor moved.
+/// Contains no timestamps, host names or absolute paths, so equal inputs give byte-identical manifests.
+public struct BundleManifest: Sendable, Codable {
+    public struct Tool: Sendable, Codable { public var name = "pare"; public var version = pareVersion }
+    public struct RecipeInfo: Sendable, Codable { public var name: String; public var sha256: String }
+    public struct TargetInfo: Sendable, Codable { public var id: String; public var name: String; public var kind: String; public var vendor: String; public var format: String }
+    public struct Source: Sendable, Codable { public var path: String; public var sha256: String; public var format: String; public var artifact: String; public var tensors: Int; public var bytes: Int }
+    public struct PassEntry: Sendable, Codable { public var id: String; public var pass: String; public var version: Int; public var config: JSONValue }
+    public struct Output: Sendable, Codable { public var file: String; public var format: String; public var sha256: String; public var bytes: Int; public var artifact: String }
+    public struct Sizes: Sendable, Codable {
+        /// Bytes of all tensors in the source model.
+        public var sourceTensorBytes: Int
+        /// Bytes of all tensors in the bundle (data + scales + zero points).
+        public var outputTensorBytes: Int
+        /// sourceTensorBytes / outputTensorBytes.
+        public var compressionRatio: Double
+        enum CodingKeys: String, CodingKey {
+            case sourceTensorBytes = "source_tensor_bytes", outputTensorBytes = "output_tensor_bytes", compressionRatio = "compression_ratio"
+        }
+    }
+    public struct Encoding: Sendable, Codable { public var dtype: String; public var granularity: String; public var group: Int; public var symmetric: Bool }
+    public struct ErrorInfo: Sendable, Codable {
+        public var maxAbs: Double; public var rmse: Double; public var sqnrDB: Double
+        enum CodingKeys: String, CodingKey { case maxAbs = "max_abs", rmse, sqnrDB = "sqnr_db" }
+    }
+    public struct TensorEntry: Sendable, Codable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        public var sourceDType: String
+        public var bytes: Int
+        public var sourceBytes: Int
+        public var encoding: Encoding?
+        public var sparsity: Double?
+        public var error: ErrorInfo?
+        public var passes: [String]
+        enum CodingKeys: String, CodingKey {
+            case name, dtype, shape, bytes, encoding, sparsity, error, passes
+            case sourceDType = "source_dtype", sourceBytes = "source_bytes"
+        }
+    }
+
+    public var schema = "pare-manifest/1"
+    public var tool = Tool()
+    public var recipe: RecipeInfo
+    public var target: TargetInfo
+    public var source: Source
+    public var passes: [PassEntry]
+    public var output: Output
+    public var sizes: Sizes
+    public var tensors: [TensorEntry]
+
+    /// Per-tensor entries for a built model against its source.
+    static func tensorEntries(model: ModelArtifact, source: ModelArtifact) -> [TensorEntry] {
+        var sourceBytes: [String: Int] = [:]
+        for t in source.tensors { sourceBytes[t.name] = t.byteCount }
+        return model.tensors.map { t in
+            let n = t.shape.elementCount ?? 0
+            return TensorEntry(
+                name: t.name, dtype: t.dtype.rawValue, shape: t.shape.dims, sourceDType: t.originDType.rawValue,
+                bytes: t.storedBytes, sourceBytes: sourceBytes[t.name] ?? t.byteCount,
+                encoding: t.quant.map { Encoding(dtype: $0.dtype.rawValue, granularity: $0.granularity.rawValue, group: $0.group, symmetric: $0.symmetric) },
+                sparsity: t.zeros.map { n == 0 ? 0 : Double($0) / Double(n) },
+                error: t.error.map { ErrorInfo(maxAbs: $0.maxAbs, rmse: $0.rmse, sqnrDB: $0.sqnrDB) },
+                passes: t.passes)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import PareBasics
+import PareFormats
+import PareTensor
+
+/// Writes a bundle folder and its archive: `model.safetensors` in the layout of docs/bundle-format.md,
+/// `manifest.json`, `SHA256SUMS`, and `<target>.tar`. Everything is written under temporary names and renamed
+/// into place, so a bundle appears only when complete.
+struct BundleWriter {
+    let store: ContentStore
+    /// `<dist>/<recipe>`
+    let recipeDir: String
+    let target: String
+    let mtime: Int
+
+    var bundleDir: String { "\(recipeDir)/\(target)" }
+    var tarPath: String { "\(recipeDir)/\(target).tar" }
+
+    /// The safetensors entries and metadata for a model.
+    static func entries(for model: ModelArtifact, store: ContentStore) throws -> ([SafetensorsWriter.Entry], [String: String]) {
+        var entries: [SafetensorsWriter.Entry] = []
+        var quant: [String: QuantMetadata] = [:]
+        let names = Set(model.tensors.map(\.name))
+        for t in model.tensors {
+            guard let q = t.quant else {
+                entries.append(.init(name: t.name, dtype: t.dtype, shape: t.shape, source: .file(path: store.path(for: t.digest), offset: 0, count: t.byteCount)))
+                continue
+            }
+            let scaleName = t.name + ".scale", zpName = t.name + ".zero_point"
+            for helper in [scaleName, zpName] where names.contains(helper) {
+                throw BuildError(step: "bundle", message: "tensor '\(helper)' exists in the model, so the scale of quantized tensor '\(t.name)' cannot be stored under that name; rename it or exclude '\(t.name)'")
+            }
+            let packed = q.dtype == .int4 || q.dtype == .uint4
+            let dataDType: DType = q.dtype == .int8 ? .int8 : .uint8
+            let dataShape: Shape = packed ? [q.rows, (q.cols + 1) / 2] : t.shape
+            entries.append(.init(name: t.name, dtype: dataDType, shape: dataShape, source: .file(path: store.path(for: t.digest), offset: 0, count: t.byteCount)))
+            entries.append(.init(name: scaleName, dtype: .float32, shape: q.scaleShape, source: .file(path: store.path(for: q.scale), offset: 0, count: q.scaleBytes)))
+            if let z = q.zeroPoint {
+                entries.append(.init(name: zpName, dtype: q.zeroPointDType, shape: q.scaleShape, source: .file(path: store.path(for: z), offset: 0, count: q.zeroPointBytes)))
+            }
+            quant[t.name] = QuantMetadata(dtype: q.dtype.rawValue, granularity: q.granularity.rawValue, group: q.group, symmetric: q.symmetric,
+                                          shape: t.shape.dims, rows: q.rows, cols: q.cols, scale: scaleName, zero_point: q.zeroPoint == nil ? nil : zpName)
+        }
+        var metadata = model.metadata
+        metadata["pare.format"] = "pare-bundle/1"
+        if !quant.isEmpty {
+            metadata["pare.quantization"] = String(decoding: try CanonicalJSON.encode(quant), as: UTF8.self)
+        }
+        return (entries, metadata)
+    }
+
+    struct QuantMetadata: Codable {
+        var dtype: String, granularity: String, group: Int, symmetric: Bool, shape: [Int], rows: Int, cols: Int
+        var scale: String
+        var zero_point: String?
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(dtype, forKey: .dtype); try c.encode(granularity, forKey: .granularity); try c.encode(group, forKey: .group)
+            try c.encode(symmetric, forKey: .symmetric); try c.encode(shape, forKey: .shape); try c.encode(rows, forKey: .rows)
+            try c.encode(cols, forKey: .cols); try c.encode(scale, forKey: .scale)
+            if let zero_point { try c.encode(zero_point, forKey: .zero_point) } else { try c.encodeNil(forKey: .zero_point) }
+        }
+    }
+
+    /// Writes everything; returns the record of the files. `manifest` is completed with the model file's digest.
+    func write(model: ModelArtifact, manifest: BundleManifest) throws -> BundleRecord {
+        try AtomicFile.createDirectory(recipeDir)
+        let staging = "\(recipeDir)/.staging-\(target)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        try AtomicFile.createDirectory(staging)
+        do {
+            let (entries, metadata) = try BundleWriter.entries(for: model, store: store)
+            let modelPath = staging + "/model.safetensors"
+            try SafetensorsWriter.write(to: modelPath, entries: entries, metadata: metadata)
+            let modelDigest = try FileDigest.of(path: modelPath)
+            let modelBytes = FileStat.of(modelPath)?.size ?? 0
+            var manifest = manifest
+            manifest.output.sha256 = modelDigest.hex
+            manifest.output.bytes = modelBytes
+            let manifestData = try CanonicalJSON.encode(manifest, pretty: true)
+            try AtomicFile.write(manifestData, to: staging + "/manifest.json")
+            let manifestFile = BundleRecord.File(name: "manifest.json", sha256: Digest.of(manifestData), bytes: manifestData.count)
+            let modelFile = BundleRecord.File(name: "model.safetensors", sha256: modelDigest, bytes: modelBytes)
+            let files = [manifestFile, modelFile].sorted { $0.name < $1.name }
+            let sums = files.map { "\($0.sha256.hex)  \($0.name)\n" }.joined()
+            try AtomicFile.write(Data(sums.utf8), to: staging + "/SHA256SUMS")
+            let sumsFile = BundleRecord.File(name: "SHA256SUMS", sha256: Digest.of(Array(sums.utf8)), bytes: sums.utf8.count)
+            let all = (files + [sumsFile]).sorted { $0.name < $1.name }
+
+            let tarTmp = AtomicFile.temporaryPath(for: tarPath)
+            try DeterministicTar.write(
+                to: tarTmp, entries: all.map { .init(name: "\(target)/\($0.name)", source: .file(path: "\(staging)/\($0.name)")) }, mtime: mtime)
+            let tarFile = BundleRecord.File(name: "\(target).tar", sha256: try FileDigest.of(path: tarTmp), bytes: FileStat.of(tarTmp)?.size ?? 0)
+
+            // Swap the new bundle in: the old one (if any) is moved aside first, then removed.
+            let old = "\(recipeDir)/.old-\(target)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+            let hadOld = FileManager.default.fileExists(atPath: bundleDir)
+            if hadOld { try rename(bundleDir, old) }
+            try rename(staging, bundleDir)
+            try rename(tarTmp, tarPath)
+            if hadOld { try? FileManager.default.removeItem(atPath: old) }
+            return BundleRecord(files: all, tar: tarFile)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    private func rename(_ from: String, _ to: String) throws {
+        guard Foundation.rename(from, to) == 0 else {
+            throw AtomicFile.WriteError(path: to, reason: AtomicFile.errnoString())
+        }
+    }
+
+    // MARK: Stamp: is the bundle on disk exactly what the record says?
+
+    struct Stamp: Codable, Equatable {
+        var key: Digest
+        var files: [String: FileStat]
+    }
+
+    var stampPath: String { "\(recipeDir)/.\(target).stamp.json" }
+
+    /// True when every file of the bundle is present and unchanged since this build wrote it.
+    func isIntact(key: Digest, record: BundleRecord) -> Bool {
+        guard let d = FileManager.default.contents(atPath: stampPath), let stamp = try? CanonicalJSON.decode(Stamp.self, from: d),
+              stamp.key == key else { return false }
+        var paths = record.files.map { "\(bundleDir)/\($0.name)" }
+        paths.append(tarPath)
+        guard stamp.files.count == paths.count else { return false }
+        for p in paths {
+            guard let s = FileStat.of(p), stamp.files[p] == s else { return false }
+        }
+        return true
+    }
+
+    func writeStamp(key: Digest, record: BundleRecord) {
+        var files: [String: FileStat] = [:]
+        for f in record.files { files["\(bundleDir)/\(f.name)"] = FileStat.of("\(bundleDir)/\(f.name)") }
+        files[tarPath] = FileStat.of(tarPath)
+        try? AtomicFile.write(CanonicalJSON.encode(Stamp(key: key, files: files)), to: stampPath)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import PareBasics
+import PareFormats
+import ParePasses
+import PareRecipe
+
+extension Executor {
+    /// What the bundle step's output depends on besides the model: recipe, source, passes, archive time.
+    struct BundleConfig: Codable {
+        var recipe: BundleManifest.RecipeInfo
+        var source: BundleManifest.Source
+        var passes: [BundleManifest.PassEntry]
+        var target: BundleManifest.TargetInfo
+        var tar: Bool
+        var mtime: Int
+        var tool: String
+    }
+
+    /// The recipe as resolved for one target: what the manifest's recipe digest covers. Editing the recipe for
+    /// another target (its per_target entry) leaves this target's digest, and so its bundle, unchanged.
+    struct ResolvedRecipe: Codable {
+        var recipe: String
+        var model: String
+        var format: String
+        var target: String
+        var passes: [PassConfig]
+        var ids: [String]
+        var tar: Bool
+    }
+
+    func recipeDigest(for target: String) -> Digest {
+        let passes = plan.recipe.passes(for: target)
+        let resolved = ResolvedRecipe(recipe: plan.recipe.name, model: plan.recipe.model.givenPath, format: plan.recipe.model.format.rawValue,
+                                      target: target, passes: passes.map(\.config), ids: passes.map(\.id), tar: plan.recipe.bundle.tar)
+        return (try? CanonicalJSON.digest(resolved)) ?? Digest.of("")
+    }
+
+    func bundleConfig(target: TargetProfile, source: ModelArtifact, sourceArtifact: Digest) -> BundleConfig {
+        let passes = plan.recipe.passes(for: target.id).map {
+            BundleManifest.PassEntry(id: $0.id, pass: $0.config.passName, version: PassRegistry.version(of: $0.config.passName), config: JSONValue.from($0.config))
+        }
+        let src = BundleManifest.Source(
+            path: plan.recipe.model.givenPath, sha256: sourceFileDigest.hex, format: "safetensors", artifact: sourceArtifact.hex,
+            tensors: source.tensors.count, bytes: source.tensors.reduce(0) { $0 + $1.byteCount })
+        return BundleConfig(
+            recipe: .init(name: plan.recipe.name, sha256: recipeDigest(for: target.id).hex), source: src, passes: passes,
+            target: .init(id: target.id, name: target.name, kind: target.kind.rawValue, vendor: target.vendor, format: "safetensors"),
+            tar: plan.recipe.bundle.tar, mtime: options.archiveMTime, tool: pareVersion)
+    }
+
+    func bundleComponents(config: BundleConfig, input: Digest) -> ActionKeyComponents {
+        ActionKeyComponents(kind: "bundle", action: "bundle-safetensors", actionVersion: 1, config: JSONValue.from(config),
+                            inputs: ["model": input.hex], targetFields: [:], kernelVersion: kernelVersion, salt: options.salt)
+    }
+
+    /// Writes (or confirms) the bundle of one target.
+    func writeBundle(_ step: BuildStep, input: Digest) throws -> (BundleResult, StepResult.Status) {
+        let targetID = step.targets[0]
+        let target = plan.targets.first { $0.id == targetID }!
+        let sourceArtifact = artifact(of: 0)
+        let source = try loadArtifact(sourceArtifact)
+        let config = bundleConfig(target: target, source: source, sourceArtifact: sourceArtifact)
+        let components = bundleComponents(config: config, input: input)
+        let key = components.key
+        let writer = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: targetID, mtime: options.archiveMTime)
+        func result(_ r: BundleRecord) -> BundleResult {
+            BundleResult(target: targetID, path: writer.bundleDir, sha256: r.tar.sha256.hex, bytes: r.tar.bytes, tar: writer.tarPath)
+        }
+        if let rec = cache.actions.get(key, as: ActionRecord.self), rec.components == components, let b = rec.bundle,
+           writer.isIntact(key: key, record: b) {
+            cache.actions.touch(key)
+            cache.recordComponents(components, recipe: plan.recipe.name, step: step.id)
+            return (result(b), .cached)
+        }
+        observer?.stepStarted(step, tensors: 0)
+        let model = try loadArtifact(input)
+        let manifest = BundleManifest(
+            recipe: config.recipe, target: config.target, source: config.source, passes: config.passes,
+            output: .init(file: "model.safetensors", format: "safetensors", sha256: "", bytes: 0, artifact: input.hex),
+            sizes: .init(sourceTensorBytes: config.source.bytes, outputTensorBytes: model.storedBytes,
+                         compressionRatio: model.storedBytes == 0 ? 0 : (Double(config.source.bytes) / Double(model.storedBytes) * 1000).rounded() / 1000),
+            tensors: BundleManifest.tensorEntries(model: model, source: source))
+        let record: BundleRecord
+        do { record = try writer.write(model: model, manifest: manifest) } catch {
+            throw BuildError(step: step.id, message: "cannot write the bundle in \(writer.bundleDir): \(error)")
+        }
+        writer.writeStamp(key: key, record: record)
+        try self.record(ActionRecord(components: components, artifact: nil, bundle: record, tensorsComputed: 0, tensorsReused: 0), step: step)
+        return (result(record), .executed)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import PareBasics
+import PareFormats
+import ParePasses
+
+extension Executor {
+    /// Key components of a pass step: pass name and version, resolved config, input model digest.
+    func passComponents(_ step: BuildStep, input: Digest) -> ActionKeyComponents {
+        let spec = step.pass!
+        return ActionKeyComponents(kind: "pass", action: spec.config.passName, actionVersion: PassRegistry.version(of: spec.config.passName),
+                                   config: JSONValue.from(spec.config), inputs: ["model": input.hex], targetFields: [:],
+                                   kernelVersion: kernelVersion, salt: options.salt)
+    }
+
+    /// Runs a weight pass tensor by tensor; each tensor is looked up in the tensor cache first.
+    func runPass(_ step: BuildStep, input: Digest) throws -> (Digest, StepResult.Status, Int, Int) {
+        let components = passComponents(step, input: input)
+        if let rec = cachedRecord(components), let a = rec.artifact {
+            cache.recordComponents(components, recipe: plan.recipe.name, step: step.id)
+            return (a, .cached, 0, 0)
+        }
+        let spec = step.pass!
+        let pass = PassRegistry.pass(for: spec)
+        let model = try loadArtifact(input)
+        let context = PassContext(store: cache.store, threads: 1)
+        let parameters: [String: TensorParameters]
+        do { parameters = try pass.parameters(for: model, context: context) } catch {
+            throw BuildError(step: step.id, message: "\(error)")
+        }
+        let touched = model.tensors.indices.filter { parameters[model.tensors[$0].name] != nil }
+        observer?.stepStarted(step, tensors: touched.count)
+        let passName = spec.config.passName
+        let version = PassRegistry.version(of: passName)
+        let outputs = try ParallelMap.run(count: touched.count, workers: options.jobs) { k -> (TensorRecord, Bool) in
+            let rec = model.tensors[touched[k]]
+            let p = parameters[rec.name]!
+            let key = try CanonicalJSON.digest(TensorKeyComponents(pass: passName, passVersion: version, kernelVersion: kernelVersion,
+                                                                  parameters: p, input: rec, salt: options.salt))
+            if let hit = cache.tensors.get(key, as: TensorActionRecord.self), hit.output.blobs.allSatisfy(cache.store.contains) {
+                cache.tensors.touch(key)
+                observer?.tensorFinished(step, bytes: rec.byteCount, reused: true)
+                return (hit.output, true)
+            }
+            let out: TensorRecord
+            do { out = try pass.apply(rec, parameters: p, context: context) } catch {
+                throw BuildError(step: step.id, message: "\(error)")
+            }
+            try cache.tensors.put(key, TensorActionRecord(output: out))
+            observer?.tensorFinished(step, bytes: rec.byteCount, reused: false)
+            return (out, false)
+        }
+        var result = model
+        for (k, i) in touched.enumerated() { result.tensors[i] = outputs[k].0 }
+        let reused = outputs.filter(\.1).count
+        let digest = try storeArtifact(result)
+        try record(ActionRecord(components: components, artifact: digest, bundle: nil,
+                                tensorsComputed: outputs.count - reused, tensorsReused: reused), step: step)
+        return (digest, .executed, outputs.count - reused, reused)
+    }
+}

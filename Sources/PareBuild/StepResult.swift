@@ -1,0 +1,54 @@
+/// The outcome of one step of a build.
+public struct StepResult: Sendable, Codable, Hashable {
+    public enum Status: String, Sendable, Codable, Hashable { case executed, cached }
+    public var id: String
+    /// The pass name, or `import` / `bundle`.
+    public var pass: String
+    /// The target when the step belongs to one target; null when several targets share it (see `targets`).
+    public var target: String?
+    public var targets: [String]
+    public var status: Status
+    public var tensorsComputed: Int
+    public var tensorsReused: Int
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case id, pass, target, targets, status, seconds
+        case tensorsComputed = "tensors_computed"
+        case tensorsReused = "tensors_reused"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(pass, forKey: .pass)
+        if let target { try c.encode(target, forKey: .target) } else { try c.encodeNil(forKey: .target) }
+        try c.encode(targets, forKey: .targets)
+        try c.encode(status, forKey: .status)
+        try c.encode(tensorsComputed, forKey: .tensorsComputed)
+        try c.encode(tensorsReused, forKey: .tensorsReused)
+        try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+    }
+}
+
+/// A bundle a build produced.
+public struct BundleResult: Sendable, Codable, Hashable {
+    public var target: String
+    /// The bundle folder, `<dist>/<recipe>/<target>`.
+    public var path: String
+    /// SHA-256 of the bundle's deterministic archive `<dist>/<recipe>/<target>.tar`.
+    public var sha256: String
+    /// Size of that archive in bytes.
+    public var bytes: Int
+    /// The archive's path.
+    public var tar: String
+}
+
+/// The result of `pare build`, printed by `--json`.
+public struct BuildReport: Sendable, Codable {
+    public var recipe: String
+    public var executed: Int
+    public var cached: Int
+    public var steps: [StepResult]
+    public var bundles: [BundleResult]
+}

@@ -1,0 +1,73 @@
+import Foundation
+import PareBasics
+import PareFormats
+import PareKernels
+import PareTensor
+
+/// What a pass may use while it runs: the blob store and a thread budget.
+public struct PassContext: Sendable {
+    public var store: any BlobStore
+    /// Threads a kernel may use for one tensor.
+    public var threads: Int
+
+    public init(store: any BlobStore, threads: Int) {
+        self.store = store
+        self.threads = max(1, threads)
+    }
+
+    /// The tensor's values as float32: a zero-copy view of a float32 blob, or a converted copy of
+    /// float16 / bfloat16 / float64 data. Quantized or integer tensors are an error.
+    public func floats(digest: Digest, dtype: DType, name: String) throws -> FloatValues {
+        let data = try store.mapped(digest)
+        switch dtype {
+        case .float32:
+            return FloatValues(storage: .mapped(data))
+        case .float16, .bfloat16:
+            let halves: [UInt16] = data.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+            let f = halves.withUnsafeBufferPointer { dtype == .float16 ? HalfPrecision.fromFloat16($0) : HalfPrecision.fromBFloat16($0) }
+            return FloatValues(storage: .owned(f))
+        case .float64:
+            let f: [Float] = data.withUnsafeBytes { raw in raw.bindMemory(to: Double.self).map { Float($0) } }
+            return FloatValues(storage: .owned(f))
+        default:
+            throw PassError(tensor: name, message: "has dtype \(dtype); weight passes work on float tensors (float32, float16, bfloat16, float64)")
+        }
+    }
+
+    public func floats(of record: TensorRecord) throws -> FloatValues {
+        if record.quant != nil {
+            throw PassError(tensor: record.name, message: "is already quantized; put this pass before `quantize` in the recipe")
+        }
+        return try floats(digest: record.digest, dtype: record.dtype, name: record.name)
+    }
+
+    public func origin(of record: TensorRecord) throws -> FloatValues {
+        try floats(digest: record.origin, dtype: record.originDType, name: record.name)
+    }
+}
+
+/// Float32 values of a tensor, memory-mapped or owned.
+public struct FloatValues: @unchecked Sendable {
+    enum Storage { case mapped(Data), owned([Float]) }
+    let storage: Storage
+
+    public func withBuffer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        switch storage {
+        case .mapped(let d):
+            return try d.withUnsafeBytes { try body($0.bindMemory(to: Float.self)) }
+        case .owned(let a):
+            return try a.withUnsafeBufferPointer { try body($0) }
+        }
+    }
+}
+
+/// A pass failed on one tensor.
+public struct PassError: Error, Sendable, CustomStringConvertible {
+    public var tensor: String
+    public var message: String
+    public init(tensor: String, message: String) {
+        self.tensor = tensor
+        self.message = message
+    }
+    public var description: String { "tensor '\(tensor)' \(message)" }
+}

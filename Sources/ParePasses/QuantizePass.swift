@@ -1,0 +1,106 @@
+import PareBasics
+import PareFormats
+import PareKernels
+import PareRecipe
+import PareTensor
+
+/// `quantize`: weight-only integer quantization (int8, uint8, int4, uint4; per-tensor, per-channel or
+/// per-group; symmetric or not), with the rounding rule of `Quantizer` (round half to even).
+public struct QuantizePass: WeightPass {
+    public static let name = "quantize"
+    public static let version = 1
+    public let id: String
+    public let config: QuantizeConfig
+
+    public init(id: String, config: QuantizeConfig) {
+        self.id = id
+        self.config = config
+    }
+
+    public func parameters(for model: ModelArtifact, context: PassContext) throws -> [String: TensorParameters] {
+        var out: [String: TensorParameters] = [:]
+        for t in model.tensors where t.isSelected(by: config.selection) {
+            if let s = config.scheme(for: t.name) { out[t.name] = .quantize(s) }
+        }
+        return out
+    }
+
+    public func apply(_ record: TensorRecord, parameters: TensorParameters, context: PassContext) throws -> TensorRecord {
+        guard case .quantize(let spec) = parameters else { preconditionFailure("quantize got \(parameters)") }
+        let scheme = QuantizePass.kernelScheme(spec)
+        let (rows, cols) = record.shape.matrix
+        let input = try context.floats(of: record)
+        let q: QuantizedMatrix = try input.withBuffer { x in
+            if let bad = FiniteCheck.firstNonFinite(x) {
+                throw PassError(tensor: record.name, message: "has a non-finite value (NaN or Inf) at element \(bad); fix the source model")
+            }
+            return Quantizer.fast(x, rows: rows, cols: cols, scheme: scheme, threads: context.threads)
+        }
+        let origin = try context.origin(of: record)
+        let stats = origin.withBuffer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
+
+        let dtype = QuantizePass.dtype(spec.dtype)
+        let dataDigest = try context.store.put(q.data)
+        let scaleDigest = try context.store.put(q.scales)
+        let needsZeroPoint = !spec.symmetric || !scheme.type.isSigned
+        let zpDigest: Digest? = needsZeroPoint ? try context.store.put(q.zeroPoints.map { UInt8(truncatingIfNeeded: $0) }) : nil
+        let scaleShape: Shape
+        let granularity: QuantEncoding.Granularity
+        switch spec.granularity {
+        case .perTensor: scaleShape = [1]; granularity = .perTensor
+        case .perChannel: scaleShape = [rows]; granularity = .perChannel
+        case .perGroup: scaleShape = [rows, cols / spec.group]; granularity = .perGroup
+        }
+        var out = record
+        out.dtype = dtype
+        out.digest = dataDigest
+        out.byteCount = q.data.count
+        out.quant = QuantEncoding(
+            dtype: dtype, granularity: granularity, group: spec.granularity == .perGroup ? spec.group : 0,
+            symmetric: spec.symmetric, rows: rows, cols: cols, scale: scaleDigest, scaleShape: scaleShape, zeroPoint: zpDigest)
+        out.passes.append(id)
+        out.error = TensorError(stats)
+        return out
+    }
+
+    /// The kernel's scheme for a recipe scheme.
+    public static func kernelScheme(_ s: WeightQuantSpec) -> QuantScheme {
+        let type: WeightType
+        switch s.dtype {
+        case .int8: type = .int8
+        case .uint8: type = .uint8
+        case .int4: type = .int4
+        case .uint4: type = .uint4
+        }
+        let g: QuantGranularity
+        switch s.granularity {
+        case .perTensor: g = .perTensor
+        case .perChannel: g = .perChannel
+        case .perGroup: g = .perGroup(s.group)
+        }
+        return QuantScheme(type: type, granularity: g, symmetric: s.symmetric)
+    }
+
+    public static func dtype(_ d: WeightDType) -> DType {
+        switch d {
+        case .int8: return .int8
+        case .uint8: return .uint8
+        case .int4: return .int4
+        case .uint4: return .uint4
+        }
+    }
+
+    /// Stored bytes of a tensor quantized with `spec` (data + scales + zero points), for size estimates.
+    public static func storedBytes(rows: Int, cols: Int, spec: WeightQuantSpec) -> Int {
+        let bits = spec.dtype == .int8 || spec.dtype == .uint8 ? 8 : 4
+        let data = bits == 8 ? rows * cols : rows * ((cols + 1) / 2)
+        let blocks: Int
+        switch spec.granularity {
+        case .perTensor: blocks = 1
+        case .perChannel: blocks = rows
+        case .perGroup: blocks = rows * (cols / max(spec.group, 1))
+        }
+        let zp = (!spec.symmetric || spec.dtype == .uint8 || spec.dtype == .uint4) ? blocks : 0
+        return data + blocks * 4 + zp
+    }
+}

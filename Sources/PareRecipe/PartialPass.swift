@@ -1,0 +1,25 @@
+import PareBasics
+
+/// One layer of a pass's configuration as written (a `passes` item, or a per_target entry merged over it):
+/// every field optional and located. `PassResolver` merges layers and fills defaults.
+struct PartialPass: Sendable {
+    var name: String
+    var location: SourceLocation
+    var id: Located<String>?
+    var selection = PartialSelection()
+    var weights: PartialWeights?
+    var overrides: Located<[PartialOverride]>?
+    var castDType: Located<CastDType>?
+    var method: Located<String>?
+    var sparsity: Located<Double>?
+    var scope: Located<PruneScope>?
+    var pattern: Located<NMPattern>?
+    /// Keys that were written but whose value was rejected (already reported), so that no "missing key"
+    /// error follows from them.
+    var invalidKeys: Set<String> = []
+
+    init(name: String, location: SourceLocation) {
+        self.name = name
+        self.location = location
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import PareBasics
+import PareBuild
+
+@Suite struct BadInputTests {
+    static let recipe = """
+    recipe: bad
+    model: { path: models/model.safetensors }
+    targets: [arm64-cortex-a78]
+    passes:
+      - quantize: { weights: { dtype: int8 } }
+
+    """
+
+    @Test func truncatedModelIsAPlanTimeErrorNamingTheFile() throws {
+        let ws = try Workspace(recipe: Self.recipe)
+        let data = ws.read(ws.modelPath)
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: ws.modelPath))
+        #expect(throws: DiagnosticError.self) { try ws.build() }
+        do { try ws.build() } catch let e as DiagnosticError {
+            #expect(e.description.contains("model.safetensors"))
+            #expect(e.description.contains("recipe.yaml:2:"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: ws.distDir + "/bad/arm64-cortex-a78"))
+    }
+
+    @Test func missingModelNamesTheRecipeLine() throws {
+        let ws = try Workspace(recipe: Self.recipe.replacingOccurrences(of: "models/model.safetensors", with: "models/nope.safetensors"))
+        do {
+            try ws.build()
+            Issue.record("expected an error")
+        } catch let e as DiagnosticError {
+            #expect(e.description.hasPrefix(ws.recipePath + ":2:"))
+            #expect(e.description.contains("nope.safetensors"))
+        }
+    }
+
+    @Test func groupThatDoesNotDivideTheRowIsAPlanTimeError() throws {
+        // width 64 rows cannot be split into groups of 48... 48 is not a listed size either; use 128 > 64.
+        let ws = try Workspace(recipe: Self.recipe.replacingOccurrences(of: "{ dtype: int8 }", with: "{ dtype: int4, granularity: per-group, group: 128 }"))
+        do {
+            try ws.build()
+            Issue.record("expected an error")
+        } catch let e as DiagnosticError {
+            #expect(e.description.contains("group 128 does not divide the row length 64"))
+            #expect(e.description.contains("recipe.yaml:5:"))
+        }
+    }
+
+    @Test func unwritableDistFailsWithoutPartialBundle() throws {
+        let ws = try Workspace(recipe: Self.recipe)
+        let blocker = ws.dir + "/blocker"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
+        #expect(throws: BuildError.self) { try ws.build(dist: blocker + "/dist") }
+        // The cache holds no half-written entries: verify finds nothing corrupt, and a good build still works.
+        let v = try CacheMaintenance.verify(root: ws.cacheDir, workers: 2)
+        #expect(v.corrupt.isEmpty)
+        let r = try ws.build()
+        #expect(r.status(of: "quantize")?.status == .cached)
+        #expect(r.status(of: "bundle@arm64-cortex-a78")?.status == .executed)
+    }
+
+    @Test func corruptBlobIsFoundRemovedAndRebuilt() throws {
+        let ws = try Workspace(recipe: Self.recipe)
+        try ws.build()
+        // Corrupt the biggest blob (a tensor).
+        let objects = ws.cacheDir + "/objects/sha256"
+        let files = FileManager.default.enumerator(atPath: objects)!.compactMap { $0 as? String }
+            .map { objects + "/" + $0 }.filter { FileStat.of($0) != nil }
+        let biggest = files.max { FileStat.of($0)!.size < FileStat.of($1)!.size }!
+        var bytes = ws.read(biggest)
+        bytes[0] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: biggest))
+        let v = try CacheMaintenance.verify(root: ws.cacheDir, workers: 2)
+        #expect(v.corrupt == [biggest])
+        #expect(!FileManager.default.fileExists(atPath: biggest))
+        try FileManager.default.removeItem(atPath: ws.distDir)
+        let r = try ws.build()
+        #expect(r.status(of: "import")?.status == .executed)
+    }
+
+    @Test func gcShrinksTheCacheAndBuildsRecover() throws {
+        let ws = try Workspace(recipe: Self.recipe)
+        try ws.build()
+        let before = CacheMaintenance.stats(root: ws.cacheDir)
+        #expect(before.blobs > 0)
+        let g = CacheMaintenance.gc(root: ws.cacheDir, maxBytes: before.totalBytes / 2)
+        #expect(g.remainingBytes <= before.totalBytes / 2)
+        #expect(g.removedFiles > 0)
+        _ = CacheMaintenance.gc(root: ws.cacheDir, maxBytes: 0)
+        #expect(CacheMaintenance.stats(root: ws.cacheDir).totalBytes == 0)
+        try FileManager.default.removeItem(atPath: ws.distDir)
+        let r = try ws.build()
+        #expect(r.executed == 3)
+    }
+}
