@@ -30,7 +30,7 @@ public struct PrunePass: WeightPass {
                 // The threshold depends on every selected tensor: read them all (mapped), plan, then each
                 // tensor is pruned on its own with its share of the plan.
                 let values = try selected.map { try context.floats(of: $0) }
-                let plans = try withBuffers(values) { Pruning.globalPlans($0, sparsity: s) }
+                let plans = withBuffers(values) { Pruning.globalPlans($0, sparsity: s, threads: context.threads) }
                 for (t, plan) in zip(selected, plans) { out[t.name] = .pruneGlobal(threshold: plan.threshold, ties: plan.ties) }
             }
         }
