@@ -15,12 +15,15 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .target(name: "PareBasics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PareTensor", dependencies: ["PareBasics"]),
         .target(name: "PareKernels", swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics"]),
+        // Swift code generated from ONNX's onnx.proto by scripts/gen-onnx-proto.sh (committed; not a build plugin).
+        .target(name: "PareONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
         .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor"]),
         .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),

@@ -170,4 +170,30 @@ import PareBuild
         let (ok, _, e2) = try pare(ws, ["build", "recipe.yaml", "--targets", Workspace.targetsDir])
         #expect(ok == 0, "\(e2)")
     }
+
+    @Test func targetsAndValidateCommands() throws {
+        let ws = try Workspace(recipe: Self.recipe)
+        let (s, list, _) = try pareNoCache(ws, ["targets", "list", "--targets", Workspace.targetsDir])
+        #expect(s == 0)
+        for t in ["qualcomm-hexagon-v73", "apple-ane-a17", "arm64-cortex-a78", "google-edgetpu", "x86-64-avx2", "cadence-hifi4-dsp"] {
+            #expect(list.contains(t))
+        }
+        let (s2, show, _) = try pareNoCache(ws, ["targets", "show", "google-edgetpu", "--targets", Workspace.targetsDir])
+        #expect(s2 == 0)
+        #expect(show.contains("\"memory_mb\""))
+        let (s3, _, e3) = try pareNoCache(ws, ["targets", "show", "google-edgtpu", "--targets", Workspace.targetsDir])
+        #expect(s3 == 2)
+        #expect(e3.contains("did you mean 'google-edgetpu'"))
+        let (s4, ok, _) = try pareNoCache(ws, ["validate", "recipe.yaml", "--targets", Workspace.targetsDir])
+        #expect(s4 == 0)
+        #expect(ok.hasPrefix("ok: recipe.yaml"))
+        // int4 on the Edge TPU: a plan-time error naming the recipe line and the target file.
+        try ws.writeRecipe(Self.recipe.replacingOccurrences(of: "[arm64-cortex-a78, x86-64-avx2]", with: "[google-edgetpu]")
+            .replacingOccurrences(of: "dtype: int8, granularity: per-channel", with: "dtype: int4, granularity: per-channel"))
+        let (s5, _, e5) = try pareNoCache(ws, ["validate", "recipe.yaml", "--targets", Workspace.targetsDir])
+        #expect(s5 == 2)
+        #expect(e5.contains("recipe.yaml:6:"))
+        #expect(e5.contains("google-edgetpu.yaml:"))
+        #expect(e5.contains("int4"))
+    }
 }

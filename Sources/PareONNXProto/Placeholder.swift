@@ -1,0 +1,1 @@
+// Placeholder until scripts/gen-onnx-proto.sh generates onnx.pb.swift.
