@@ -43,9 +43,7 @@ struct BundleWriter {
         }
         var metadata = model.metadata
         metadata["pare.format"] = "pare-bundle/1"
-        if !quant.isEmpty {
-            metadata["pare.quantization"] = String(decoding: try CanonicalJSON.encode(quant), as: UTF8.self)
-        }
+        metadata["pare.quantization"] = String(decoding: try CanonicalJSON.encode(quant), as: UTF8.self)
         return (entries, metadata)
     }
 

@@ -60,7 +60,7 @@ import PareBuild
         let ws = try Workspace(recipe: Self.recipe)
         let alone = try ws.build(cache: ws.dir + "/alone", dist: ws.dir + "/dist-alone")
         let shared = ws.dir + "/shared"
-        let results = try (0..<3).map { _ in ws.dir }.enumerated().map { i, _ in i }.concurrentMap { i in
+        let results = try [0, 1, 2].concurrentMap { i in
             try ws.build(jobs: 2, cache: shared, dist: ws.dir + "/dist-\(i)")
         }
         for r in results { #expect(r.bundles.map(\.sha256) == alone.bundles.map(\.sha256)) }
@@ -72,8 +72,7 @@ import PareBuild
 extension Array where Element: Sendable {
     /// Runs `body` for every element on its own thread at once; rethrows the first error.
     func concurrentMap<T>(_ body: @escaping @Sendable (Element) throws -> T) throws -> [T] {
-        final class Box: @unchecked Sendable { var results: [Result<T, Error>?] ; init(_ n: Int) { results = Array<Result<T, Error>?>(repeating: nil, count: n) } }
-        let box = Box(count)
+        let box = ResultBox<T>(count)
         let lock = NSLock()
         let group = DispatchGroup()
         for (i, e) in enumerated() {
@@ -87,4 +86,9 @@ extension Array where Element: Sendable {
         group.wait()
         return try box.results.map { try $0!.get() }
     }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var results: [Result<T, Error>?]
+    init(_ n: Int) { results = Array(repeating: nil, count: n) }
 }
