@@ -15,7 +15,7 @@ enum RebuildBenchmark {
         let recipe = """
         recipe: bench
         model: { path: models/m.safetensors }
-        targets: [arm64-cortex-a78, x86-64-avx2, qualcomm-hexagon-v73]
+        targets: [arm64-cortex-a78, x86-64-avx2, arm64-cortex-a55]
         passes:
           - prune: { pattern: "2:4", include: ["*mlp*"] }
           - quantize: { weights: { dtype: int8, granularity: per-channel } }

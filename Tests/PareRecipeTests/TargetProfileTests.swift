@@ -4,8 +4,8 @@ import Testing
 @testable import PareRecipe
 
 @Suite struct TargetProfileTests {
-    static let required = ["qualcomm-hexagon-v73", "apple-ane-a17", "arm64-cortex-a78", "google-edgetpu", "x86-64-avx2",
-                           "cadence-hifi4-dsp"]
+    static let required = ["qualcomm-hexagon-v73", "apple-ane-a17", "arm64-cortex-a78", "arm64-cortex-a55", "google-edgetpu",
+                           "x86-64-avx2", "cadence-hifi4-dsp"]
 
     @Test func everyShippedProfileLoads() throws {
         let catalog = try TargetCatalog.load(directory: TestSupport.shippedTargets)
