@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "PareONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
-        .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor"]),
+        .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
         .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
         .target(name: "PareBuild", dependencies: ["ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
         .executableTarget(name: "PareCLI", dependencies: [
@@ -34,7 +34,7 @@ let package = Package(
         ]),
         .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
         .testTarget(name: "PareBasicsTests", dependencies: ["PareBasics"]),
-        .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels"]),
+        .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels", "PareBasics"]),
         .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
         .testTarget(name: "PareRecipeTests", dependencies: ["PareRecipe", "PareBasics"]),
         .testTarget(name: "PareBuildTests", dependencies: ["PareBuild", "PareFixtures", "ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareBasics"]),

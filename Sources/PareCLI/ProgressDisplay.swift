@@ -74,7 +74,9 @@ final class ProgressDisplay: BuildObserver, @unchecked Sendable {
             if !force && now.timeIntervalSince(lastDraw) < 0.1 { return nil }
             lastDraw = now
             let elapsed = max(now.timeIntervalSince(start), 1e-3)
-            let parts = running.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.done)/\($0.value.total) tensors" }
+            let parts = running.sorted { $0.key < $1.key }.map {
+                $0.value.total == 0 ? "\($0.key) writing" : "\($0.key) \($0.value.done)/\($0.value.total) tensors"
+            }
             let rate = Double(bytes) / elapsed / 1e6
             return "[\(finished)/\(total)] " + (parts.isEmpty ? "" : parts.joined(separator: ", ") + " · ") + String(format: "%.0f MB/s", rate)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import PareBasics
 import PareFormats
 import PareTensor
 
@@ -71,21 +72,11 @@ public struct SyntheticModel: Sendable {
     public var float32Bytes: Int { tensors.reduce(0) { $0 + 4 * $1.shape.reduce(1, *) } }
 }
 
-/// SplitMix64: a small seeded generator, identical on every platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     /// Uniform in [0, 1).
-    public mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// Standard normal (Box–Muller).
-    public mutating func gaussian() -> Float {
+    mutating func gaussian() -> Float {
         let u1 = max(uniform(), 1e-7), u2 = uniform()
         return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
     }

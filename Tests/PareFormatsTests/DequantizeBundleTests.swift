@@ -1,3 +1,4 @@
+import PareBasics
 import Foundation
 import PareTensor
 import Testing

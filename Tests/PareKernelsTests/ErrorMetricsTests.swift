@@ -1,3 +1,4 @@
+import struct PareBasics.SplitMix64
 import Foundation
 import Testing
 @testable import PareKernels

@@ -1,3 +1,4 @@
+import struct PareBasics.SplitMix64
 import Testing
 @testable import PareKernels
 

@@ -1,3 +1,5 @@
+import struct PareBasics.SplitMix64
+
 /// Families of seeded test inputs, chosen to hit the kernels' edge cases.
 enum TestData: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Uniform in [−3, 3).
