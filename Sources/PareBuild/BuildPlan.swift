@@ -8,8 +8,8 @@ public struct BuildPlan: Sendable {
     /// The targets to build, in recipe order.
     public var targets: [TargetProfile]
     public var steps: [BuildStep]
-    /// The source model's tensor table as read from its header.
-    public var sourceHeader: SafetensorsHeader
+    /// The source model's format and tensor table as read from its header.
+    public var sourceHeader: ModelHeader
 
     public func step(named id: String) -> Int? { steps.firstIndex { $0.id == id } }
 

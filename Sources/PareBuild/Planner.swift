@@ -51,7 +51,7 @@ public enum Planner {
     }
 
     /// Reads the model's header (cheap) or reports why it cannot be read.
-    static func readHeader(_ model: ModelSpec, bag: inout DiagnosticBag) -> SafetensorsHeader? {
+    static func readHeader(_ model: ModelSpec, bag: inout DiagnosticBag) -> ModelHeader? {
         guard FileStat.exists(model.path) else {
             bag.error("model file \(model.givenPath) does not exist (resolved to \(model.path)); check `model.path` — it is relative to the recipe's folder", at: model.location)
             return nil
@@ -77,7 +77,7 @@ public enum Planner {
                 bag.error("\(model.givenPath) looks like \(detected.rawValue), not \(format.rawValue) as `format:` says", at: model.location)
                 return nil
             }
-            return try SafetensorsHeader.read(path: model.path)
+            return ModelHeader(safetensors: try SafetensorsHeader.read(path: model.path))
         } catch {
             bag.error("\(error)", at: model.location)
             return nil
@@ -85,7 +85,7 @@ public enum Planner {
     }
 
     /// Plan-time checks that need the model's tensor table.
-    static func checkAgainstModel(recipe: Recipe, target: Located<String>, profile: TargetProfile, header: SafetensorsHeader, bag: inout DiagnosticBag) {
+    static func checkAgainstModel(recipe: Recipe, target: Located<String>, profile: TargetProfile, header: ModelHeader, bag: inout DiagnosticBag) {
         let passes = recipe.passes(for: target.value)
         var encodedBy: [String: PassSpec] = [:]
         var finalBytes: [String: Int] = [:]
@@ -94,7 +94,6 @@ public enum Planner {
         func once(_ key: String, _ d: Diagnostic) {
             if reported.insert(key).inserted { bag.append(d) }
         }
-        var anySelected = [Int: Bool]()
         for spec in passes {
             let selection = spec.config.selection
             for t in header.tensors where t.dtype.isFloatingPoint && selection.selects(name: t.name, dims: t.shape.dims) {
@@ -103,7 +102,6 @@ public enum Planner {
                 switch spec.config {
                 case .quantize(let q):
                     guard let scheme = q.scheme(for: t.name) else { continue }
-                    anySelected[spec.index] = true
                     if scheme.granularity == .perGroup, cols % scheme.group != 0 {
                         let field = q.overrideIndex(for: t.name).map { "overrides[\($0)].weights.group" } ?? "weights.group"
                         once("group:\(spec.index):\(t.name)", .error(
@@ -118,7 +116,6 @@ public enum Planner {
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = QuantizePass.storedBytes(rows: rows, cols: cols, spec: scheme)
                 case .cast:
-                    anySelected[spec.index] = true
                     if let prev = encodedBy[t.name] {
                         once("overlap:\(spec.index):\(prev.index)", .error(
                             "tensor '\(t.name)' is selected by both '\(prev.id)' and '\(spec.id)'; a weight is encoded once — add an `exclude:` to one of them",
@@ -127,7 +124,6 @@ public enum Planner {
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = n * 2
                 case .prune(let p):
-                    anySelected[spec.index] = true
                     if let pattern = p.pattern, cols % pattern.m != 0 {
                         once("nm:\(spec.index):\(t.name)", .error(
                             "N:M pattern \(pattern) needs rows whose length is a multiple of \(pattern.m), but tensor '\(t.name)' has rows of \(cols) (shape \(t.shape)); exclude it",
@@ -149,7 +145,6 @@ public enum Planner {
                 at: target.location,
                 notes: [.note("memory_mb of \(profile.id)", at: profile.fieldLocations["memory_mb"] ?? SourceLocation(file: profile.file))]))
         }
-        _ = anySelected
     }
 
     /// Builds the DAG: one chain import → passes → bundle per target, with identical prefixes shared.
