@@ -11,17 +11,23 @@ public struct ModelArtifact: Sendable, Hashable, Codable {
     public var metadata: [String: String]
     /// Tensors in source order.
     public var tensors: [TensorRecord]
+    /// ONNX: the model's skeleton (`Onnx_ModelProto` without its weight payloads, see `ONNXFile`) as a blob.
+    public var graph: Digest?
+    /// ONNX: tensor name → the payload key that marks the tensor in the skeleton (stripped tensors only).
+    public var payloadKeys: [String: String]?
 
-    public init(format: String, metadata: [String: String], tensors: [TensorRecord]) {
+    public init(format: String, metadata: [String: String], tensors: [TensorRecord], graph: Digest? = nil, payloadKeys: [String: String]? = nil) {
         self.format = format
         self.metadata = metadata
         self.tensors = tensors
+        self.graph = graph
+        self.payloadKeys = payloadKeys
     }
 
     public func canonicalData() throws -> Data { try CanonicalJSON.encode(self) }
 
     /// Every blob the artifact refers to (tensor data, scales, zero points).
-    public var blobs: [Digest] { tensors.flatMap(\.blobs) }
+    public var blobs: [Digest] { tensors.flatMap(\.blobs) + (graph.map { [$0] } ?? []) }
 
     public var storedBytes: Int { tensors.reduce(0) { $0 + $1.storedBytes } }
 }

@@ -75,9 +75,12 @@ public struct QuantEncoding: Sendable, Hashable, Codable {
     /// Group size along a row for per-group; 0 otherwise.
     public var group: Int
     public var symmetric: Bool
-    /// The matrix view: rows = first dimension, cols = product of the rest.
+    /// The matrix view: rows = the channel axis (`axis`, default the first dimension), cols = product of the rest.
     public var rows: Int
     public var cols: Int
+    /// The original tensor's axis that became the rows; nil means 0. When it is not 0 the stored codes are in the
+    /// permuted layout (that axis moved to the front, other axes in order).
+    public var axis: Int?
     /// float32 scales, one per block, row-major.
     public var scale: Digest
     /// Shape of the scale (and zero-point) tensors: [1], [rows] or [rows, cols/group].
@@ -85,7 +88,8 @@ public struct QuantEncoding: Sendable, Hashable, Codable {
     /// Zero points (int8 for signed types, uint8 for unsigned), nil when all are zero for a signed symmetric scheme.
     public var zeroPoint: Digest?
 
-    public init(dtype: DType, granularity: Granularity, group: Int, symmetric: Bool, rows: Int, cols: Int, scale: Digest, scaleShape: Shape, zeroPoint: Digest?) {
+    public init(dtype: DType, granularity: Granularity, group: Int, symmetric: Bool, rows: Int, cols: Int, axis: Int? = nil, scale: Digest, scaleShape: Shape, zeroPoint: Digest?) {
+        self.axis = axis
         self.dtype = dtype
         self.granularity = granularity
         self.group = group

@@ -71,3 +71,11 @@ public struct PassError: Error, Sendable, CustomStringConvertible {
     }
     public var description: String { "tensor '\(tensor)' \(message)" }
 }
+
+extension PassContext {
+    /// The output-channel axis of each weight: from the graph for formats that have one (ONNX: a MatMul weight
+    /// [K, N] has its channels on axis 1), else axis 0 for every tensor (safetensors: PyTorch's [out, in] layout).
+    public func channelAxes(_ model: ModelArtifact) throws -> [String: Int] {
+        [:]
+    }
+}

@@ -19,25 +19,34 @@ public struct QuantizePass: WeightPass {
 
     public func parameters(for model: ModelArtifact, context: PassContext) throws -> [String: TensorParameters] {
         var out: [String: TensorParameters] = [:]
+        let axes = try context.channelAxes(model)
         for t in model.tensors where t.isSelected(by: config.selection) {
-            if let s = config.scheme(for: t.name) { out[t.name] = .quantize(s) }
+            if let s = config.scheme(for: t.name) { out[t.name] = .quantize(s, axis: axes[t.name] ?? 0) }
         }
         return out
     }
 
     public func apply(_ record: TensorRecord, parameters: TensorParameters, context: PassContext) throws -> TensorRecord {
-        guard case .quantize(let spec) = parameters else { preconditionFailure("quantize got \(parameters)") }
+        guard case .quantize(let spec, let axis) = parameters else { preconditionFailure("quantize got \(parameters)") }
         let scheme = QuantizePass.kernelScheme(spec)
-        let (rows, cols) = record.shape.matrix
+        // The matrix view: rows are the output channels (`axis` moved to the front when it is not already).
+        let (outer, rows, inner) = Layout.split(record.shape.dims, axis: axis)
+        let cols = outer * inner
         let input = try context.floats(of: record)
         let q: QuantizedMatrix = try input.withBuffer { x in
             if let bad = FiniteCheck.firstNonFinite(x) {
                 throw PassError(tensor: record.name, message: "has a non-finite value (NaN or Inf) at element \(bad); fix the source model")
             }
-            return Quantizer.fast(x, rows: rows, cols: cols, scheme: scheme, threads: context.threads)
+            if axis == 0 { return Quantizer.fast(x, rows: rows, cols: cols, scheme: scheme, threads: context.threads) }
+            let moved = Layout.moveAxisToFront(x, outer: outer, mid: rows, inner: inner)
+            return moved.withUnsafeBufferPointer { Quantizer.fast($0, rows: rows, cols: cols, scheme: scheme, threads: context.threads) }
         }
         let origin = try context.origin(of: record)
-        let stats = origin.withBuffer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
+        let stats = origin.withBuffer { o in
+            if axis == 0 { return ErrorMetrics.quantizationError(original: o, quantized: q, scheme: scheme, threads: context.threads) }
+            let moved = Layout.moveAxisToFront(o, outer: outer, mid: rows, inner: inner)
+            return moved.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
+        }
 
         let dtype = QuantizePass.dtype(spec.dtype)
         let dataDigest = try context.store.put(q.data)
@@ -57,7 +66,7 @@ public struct QuantizePass: WeightPass {
         out.byteCount = q.data.count
         out.quant = QuantEncoding(
             dtype: dtype, granularity: granularity, group: spec.granularity == .perGroup ? spec.group : 0,
-            symmetric: spec.symmetric, rows: rows, cols: cols, scale: scaleDigest, scaleShape: scaleShape, zeroPoint: zpDigest)
+            symmetric: spec.symmetric, rows: rows, cols: cols, axis: axis == 0 ? nil : axis, scale: scaleDigest, scaleShape: scaleShape, zeroPoint: zpDigest)
         out.passes.append(id)
         out.error = TensorError(stats)
         return out
