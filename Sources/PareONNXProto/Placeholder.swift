@@ -1,1 +1,0 @@
-// Placeholder until scripts/gen-onnx-proto.sh generates onnx.pb.swift.
