@@ -26,10 +26,10 @@ let package = Package(
         .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
         .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
-        .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareONNXProto", "PareKernels", "PareTensor", "PareBasics"]),
-        .target(name: "PareBuild", dependencies: ["ParePasses", "PareONNXProto", "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
+        .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareKernels", "PareTensor", "PareBasics"]),
+        .target(name: "PareBuild", dependencies: ["ParePasses", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
         .executableTarget(name: "PareCLI", dependencies: [
-            "PareBuild", "PareRecipe", "PareFormats", "PareFixtures", "PareKernels", "PareTensor", "PareBasics",
+            "PareBuild", "PareRecipe", "PareFormats", "PareONNXProto", "PareFixtures", "PareKernels", "PareTensor", "PareBasics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),

@@ -17,4 +17,32 @@ public struct ModelHeader: Sendable {
         format = .safetensors
         tensors = h.tensors.map { Tensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.byteCount) }
     }
+
+    init(onnx f: ONNXFile) {
+        format = .onnx
+        tensors = f.tensors.map { Tensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.byteCount) }
+    }
+
+    /// The ai.onnx opsets pare reads and writes.
+    public static let supportedOpsets = 11...21
+
+    /// Reads the header of a model file of a known format; errors name the file (and tensor or node).
+    static func read(path: String, format: ModelFileFormat) throws -> ModelHeader {
+        switch format {
+        case .safetensors:
+            return ModelHeader(safetensors: try SafetensorsHeader.read(path: path))
+        case .onnx:
+            let f = try ONNXFile(path: path)
+            let opset = f.opsetImports[""] ?? f.opsetImports["ai.onnx"]
+            guard let opset else {
+                throw FormatError(file: path, tensor: nil, message: "the model imports no ai.onnx opset; re-export it with an opset between \(supportedOpsets.lowerBound) and \(supportedOpsets.upperBound)")
+            }
+            guard supportedOpsets.contains(opset) else {
+                throw FormatError(file: path, tensor: nil, message: "opset \(opset) is not one pare knows (it reads \(supportedOpsets.lowerBound)–\(supportedOpsets.upperBound)); re-export the model with an opset in that range")
+            }
+            return ModelHeader(onnx: f)
+        case .gguf:
+            throw FormatError(file: path, tensor: nil, message: "GGUF models are not read by this version of pare; use safetensors or ONNX")
+        }
+    }
 }

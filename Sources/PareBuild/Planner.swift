@@ -66,18 +66,14 @@ public enum Planner {
             case .gguf: wanted = .gguf
             }
             guard let format = wanted else {
-                bag.error("cannot tell the format of \(model.givenPath) from its content; pare reads safetensors models", at: model.location)
-                return nil
-            }
-            guard format == .safetensors else {
-                bag.error("\(model.givenPath) is a \(format.rawValue) model; this version of pare reads safetensors models only", at: model.location)
+                bag.error("cannot tell the format of \(model.givenPath) from its content; pare reads safetensors and ONNX models", at: model.location)
                 return nil
             }
             if let detected, detected != format {
                 bag.error("\(model.givenPath) looks like \(detected.rawValue), not \(format.rawValue) as `format:` says", at: model.location)
                 return nil
             }
-            return ModelHeader(safetensors: try SafetensorsHeader.read(path: model.path))
+            return try ModelHeader.read(path: model.path, format: format)
         } catch {
             bag.error("\(error)", at: model.location)
             return nil

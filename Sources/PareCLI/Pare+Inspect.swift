@@ -11,7 +11,7 @@ extension Pare {
         static let configuration = CommandConfiguration(
             abstract: "List a model's tensors: dtype, shape, size and sparsity; quantization schemes of pare bundles.")
 
-        @Argument(help: "A safetensors model or bundle (model.safetensors).") var model: String
+        @Argument(help: "A safetensors or ONNX model, or a bundle's model file.") var model: String
         @Flag(help: "Print JSON.") var json = false
 
         struct Row: Codable {
@@ -21,8 +21,21 @@ extension Pare {
         struct Report: Codable { var file: String; var format: String; var tensors: Int; var bytes: Int; var metadata: [String: String]; var rows: [Row] }
 
         func run() throws {
-            let file: SafetensorsFile = try withErrorHandling {
+            let format: ModelFileFormat? = try withErrorHandling {
                 guard FileStat.exists(model) else { throw DiagnosticError(.error("no such file; check the path", at: SourceLocation(file: model))) }
+                do { return try ModelFileFormat.detect(path: model) } catch { throw DiagnosticError(.error("\(error)", at: SourceLocation(file: model))) }
+            }
+            switch format {
+            case .onnx: try inspectONNX()
+            case .safetensors: try inspectSafetensors()
+            default:
+                printError("error: \(model): not a safetensors or ONNX model")
+                throw Exit.invalidInput
+            }
+        }
+
+        func inspectSafetensors() throws {
+            let file: SafetensorsFile = try withErrorHandling {
                 do { return try SafetensorsFile(path: model) } catch { throw DiagnosticError(.error("\(error)", at: SourceLocation(file: model))) }
             }
             var schemes: [String: String] = [:]
