@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
         .testTarget(name: "PareBasicsTests", dependencies: ["PareBasics"]),
         .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels", "PareBasics"]),
-        .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareONNXProto", "PareTensor", "PareBasics"]),
+        .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareTensor", "PareBasics"]),
         .testTarget(name: "PareRecipeTests", dependencies: ["PareRecipe", "PareBasics"]),
         .testTarget(name: "PareBuildTests", dependencies: ["PareBuild", "PareFixtures", "ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareBasics"]),
     ],

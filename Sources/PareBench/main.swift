@@ -1,6 +1,7 @@
 // pare-bench: benchmarks that are not part of `swift test`. Run in release mode:
 //   swift run -c release pare-bench kernels     numeric kernels vs memcpy
 //   swift run -c release pare-bench rebuild     first build and no-op rebuild of a ~100 MB model for 3 targets
+//   swift run -c release pare-bench onnx [--huge]   pare vs onnxruntime.quantization on a ~90 MB ONNX transformer
 import Foundation
 
 let args = Array(CommandLine.arguments.dropFirst())
@@ -9,7 +10,9 @@ case "kernels":
     KernelBenchmarks.run(arguments: Array(args.dropFirst()))
 case "rebuild":
     try RebuildBenchmark.run(arguments: Array(args.dropFirst()))
+case "onnx":
+    try ONNXBenchmark.run(arguments: Array(args.dropFirst()))
 default:
-    print("usage: pare-bench kernels | rebuild")
+    print("usage: pare-bench kernels | rebuild | onnx [--huge]")
     exit(2)
 }

@@ -53,6 +53,8 @@ public struct BundleManifest: Sendable, Codable {
     public var output: Output
     public var sizes: Sizes
     public var tensors: [TensorEntry]
+    /// ONNX: how each compressed weight was written (DequantizeLinear, MatMulNBits, Cast, opset changes).
+    public var encodings: [String]?
 
     /// Per-tensor entries for a built model against its source.
     static func tensorEntries(model: ModelArtifact, source: ModelArtifact) -> [TensorEntry] {

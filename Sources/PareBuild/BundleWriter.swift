@@ -12,6 +12,12 @@ struct BundleWriter {
     let recipeDir: String
     let target: String
     let mtime: Int
+    /// The model's container format: the bundle's model file is in the same format.
+    var format: ModelFileFormat = .safetensors
+    /// How compressed weights are written into ONNX models (what the target's runtime runs).
+    var onnxOptions = ONNXEncodeOptions()
+
+    var modelFileName: String { format == .onnx ? "model.onnx" : "model.safetensors" }
 
     var bundleDir: String { "\(recipeDir)/\(target)" }
     var tarPath: String { "\(recipeDir)/\(target).tar" }
@@ -66,18 +72,25 @@ struct BundleWriter {
         let staging = "\(recipeDir)/.staging-\(target)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
         try AtomicFile.createDirectory(staging)
         do {
-            let (entries, metadata) = try BundleWriter.entries(for: model, store: store)
-            let modelPath = staging + "/model.safetensors"
-            try SafetensorsWriter.write(to: modelPath, entries: entries, metadata: metadata)
+            let modelPath = staging + "/" + modelFileName
+            var manifest = manifest
+            switch format {
+            case .onnx:
+                let (onnx, payloads, report) = try BundleWriter.onnxModel(for: model, store: store, options: onnxOptions)
+                try ONNXWriter.write(to: modelPath, model: onnx, payloads: payloads)
+                manifest.encodings = report
+            default:
+                let (entries, metadata) = try BundleWriter.entries(for: model, store: store)
+                try SafetensorsWriter.write(to: modelPath, entries: entries, metadata: metadata)
+            }
             let modelDigest = try FileDigest.of(path: modelPath)
             let modelBytes = FileStat.of(modelPath)?.size ?? 0
-            var manifest = manifest
             manifest.output.sha256 = modelDigest.hex
             manifest.output.bytes = modelBytes
             let manifestData = try CanonicalJSON.encode(manifest, pretty: true)
             try AtomicFile.write(manifestData, to: staging + "/manifest.json")
             let manifestFile = BundleRecord.File(name: "manifest.json", sha256: Digest.of(manifestData), bytes: manifestData.count)
-            let modelFile = BundleRecord.File(name: "model.safetensors", sha256: modelDigest, bytes: modelBytes)
+            let modelFile = BundleRecord.File(name: modelFileName, sha256: modelDigest, bytes: modelBytes)
             let files = [manifestFile, modelFile].sorted { $0.name < $1.name }
             let sums = files.map { "\($0.sha256.hex)  \($0.name)\n" }.joined()
             try AtomicFile.write(Data(sums.utf8), to: staging + "/SHA256SUMS")

@@ -14,6 +14,8 @@ extension Executor {
         var tar: Bool
         var mtime: Int
         var tool: String
+        /// ONNX: the contrib ops the target's runtime has (decides MatMulNBits).
+        var runtimeOps: [String]?
     }
 
     /// The recipe as resolved for one target: what the manifest's recipe digest covers. Editing the recipe for
@@ -40,16 +42,17 @@ extension Executor {
             BundleManifest.PassEntry(id: $0.id, pass: $0.config.passName, version: PassRegistry.version(of: $0.config.passName), config: JSONValue.from($0.config))
         }
         let src = BundleManifest.Source(
-            path: plan.recipe.model.givenPath, sha256: sourceFileDigest.hex, format: "safetensors", artifact: sourceArtifact.hex,
+            path: plan.recipe.model.givenPath, sha256: sourceFileDigest.hex, format: plan.sourceHeader.format.rawValue, artifact: sourceArtifact.hex,
             tensors: source.tensors.count, bytes: source.tensors.reduce(0) { $0 + $1.byteCount })
         return BundleConfig(
             recipe: .init(name: plan.recipe.name, sha256: recipeDigest(for: target.id).hex), source: src, passes: passes,
-            target: .init(id: target.id, name: target.name, kind: target.kind.rawValue, vendor: target.vendor, format: "safetensors"),
-            tar: plan.recipe.bundle.tar, mtime: options.archiveMTime, tool: pareVersion)
+            target: .init(id: target.id, name: target.name, kind: target.kind.rawValue, vendor: target.vendor, format: plan.sourceHeader.format.rawValue),
+            tar: plan.recipe.bundle.tar, mtime: options.archiveMTime, tool: pareVersion,
+            runtimeOps: plan.sourceHeader.format == .onnx ? target.runtimeOps.sorted() : nil)
     }
 
     func bundleComponents(config: BundleConfig, input: Digest) -> ActionKeyComponents {
-        ActionKeyComponents(kind: "bundle", action: "bundle-safetensors", actionVersion: 1, config: JSONValue.from(config),
+        ActionKeyComponents(kind: "bundle", action: "bundle-\(plan.sourceHeader.format.rawValue)", actionVersion: 1, config: JSONValue.from(config),
                             inputs: ["model": input.hex], targetFields: [:], kernelVersion: kernelVersion, salt: options.salt)
     }
 
@@ -62,7 +65,7 @@ extension Executor {
         let config = bundleConfig(target: target, source: source, sourceArtifact: sourceArtifact)
         let components = bundleComponents(config: config, input: input)
         let key = components.key
-        let writer = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: targetID, mtime: options.archiveMTime)
+        let writer = bundleWriter(for: target)
         func result(_ r: BundleRecord) -> BundleResult {
             BundleResult(target: targetID, path: writer.bundleDir, sha256: r.tar.sha256.hex, bytes: r.tar.bytes, tar: writer.tarPath)
         }
@@ -76,7 +79,7 @@ extension Executor {
         let model = try loadArtifact(input)
         let manifest = BundleManifest(
             recipe: config.recipe, target: config.target, source: config.source, passes: config.passes,
-            output: .init(file: "model.safetensors", format: "safetensors", sha256: "", bytes: 0, artifact: input.hex),
+            output: .init(file: writer.modelFileName, format: writer.format.rawValue, sha256: "", bytes: 0, artifact: input.hex),
             sizes: .init(sourceTensorBytes: config.source.bytes, outputTensorBytes: model.storedBytes,
                          compressionRatio: model.storedBytes == 0 ? 0 : (Double(config.source.bytes) / Double(model.storedBytes) * 1000).rounded() / 1000),
             tensors: BundleManifest.tensorEntries(model: model, source: source))
@@ -87,5 +90,14 @@ extension Executor {
         writer.writeStamp(key: key, record: record)
         try self.record(ActionRecord(components: components, artifact: nil, bundle: record, tensorsComputed: 0, tensorsReused: 0), step: step)
         return (result(record), .executed)
+    }
+
+    /// The bundle writer of one target: format from the model, ONNX encodings from the target's runtime.
+    func bundleWriter(for target: TargetProfile) -> BundleWriter {
+        var w = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: target.id, mtime: options.archiveMTime)
+        w.format = plan.sourceHeader.format
+        w.onnxOptions = ONNXEncodeOptions(allowMatMulNBits: target.runtimeOps.contains("MatMulNBits"))
+        w.onnxOptions.modelName = plan.recipe.model.givenPath
+        return w
     }
 }

@@ -51,7 +51,7 @@ extension Executor {
                     let target = plan.targets.first { $0.id == step.targets[0] }!
                     let c = bundleComponents(config: bundleConfig(target: target, source: source, sourceArtifact: sourceArtifact), input: input)
                     components = c
-                    let writer = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: target.id, mtime: options.archiveMTime)
+                    let writer = bundleWriter(for: target)
                     if let rec = cache.actions.get(c.key, as: ActionRecord.self), let b = rec.bundle {
                         cached = writer.isIntact(key: c.key, record: b)
                         if !cached { reasons.append("bundle files in \(writer.bundleDir) are missing or were modified") }

@@ -12,6 +12,17 @@ public struct ModelHeader: Sendable {
     }
     public var format: ModelFileFormat
     public var tensors: [Tensor]
+    /// The output-channel axis of each weight that is not on axis 0 (ONNX MatMul weights [K, N]: axis 1).
+    public var channelAxes: [String: Int] = [:]
+
+    /// The matrix view (rows = output channels) of a tensor, as the quantize pass will see it.
+    public func matrix(of t: Tensor) -> (rows: Int, cols: Int) {
+        let axis = channelAxes[t.name] ?? 0
+        guard axis > 0, axis < t.shape.rank else { return t.shape.matrix }
+        let n = t.shape.elementCount ?? 0
+        let rows = t.shape.dims[axis]
+        return (rows, rows == 0 ? 0 : n / rows)
+    }
 
     init(safetensors h: SafetensorsHeader) {
         format = .safetensors
@@ -21,6 +32,7 @@ public struct ModelHeader: Sendable {
     init(onnx f: ONNXFile) {
         format = .onnx
         tensors = f.tensors.map { Tensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.byteCount) }
+        channelAxes = ONNXUsage.analyze(f.model.graph).compactMapValues(\.channelAxis).filter { $0.value != 0 }
     }
 
     /// The ai.onnx opsets pare reads and writes.

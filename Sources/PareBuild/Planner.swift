@@ -93,7 +93,7 @@ public enum Planner {
         for spec in passes {
             let selection = spec.config.selection
             for t in header.tensors where t.dtype.isFloatingPoint && selection.selects(name: t.name, dims: t.shape.dims) {
-                let (rows, cols) = t.shape.matrix
+                let (rows, cols) = header.matrix(of: t)
                 let n = t.shape.elementCount ?? 0
                 switch spec.config {
                 case .quantize(let q):
@@ -120,9 +120,10 @@ public enum Planner {
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = n * 2
                 case .prune(let p):
-                    if let pattern = p.pattern, cols % pattern.m != 0 {
+                    // N:M groups run along the first-axis matrix view (as the prune kernel sees the tensor).
+                    if let pattern = p.pattern, t.shape.matrix.cols % pattern.m != 0 {
                         once("nm:\(spec.index):\(t.name)", .error(
-                            "N:M pattern \(pattern) needs rows whose length is a multiple of \(pattern.m), but tensor '\(t.name)' has rows of \(cols) (shape \(t.shape)); exclude it",
+                            "N:M pattern \(pattern) needs rows whose length is a multiple of \(pattern.m), but tensor '\(t.name)' has rows of \(t.shape.matrix.cols) (shape \(t.shape)); exclude it",
                             at: spec.fieldLocations["pattern"] ?? spec.location))
                     }
                     if let prev = encodedBy[t.name] {

@@ -3,6 +3,8 @@ import PareBasics
 import PareFormats
 import PareKernels
 import PareTensor
+import PareONNXProto
+import SwiftProtobuf
 
 /// What a pass may use while it runs: the blob store and a thread budget.
 public struct PassContext: Sendable {
@@ -76,6 +78,8 @@ extension PassContext {
     /// The output-channel axis of each weight: from the graph for formats that have one (ONNX: a MatMul weight
     /// [K, N] has its channels on axis 1), else axis 0 for every tensor (safetensors: PyTorch's [out, in] layout).
     public func channelAxes(_ model: ModelArtifact) throws -> [String: Int] {
-        [:]
+        guard let graph = model.graph else { return [:] }
+        let skeleton = try Onnx_ModelProto(serializedBytes: [UInt8](store.mapped(graph)))
+        return ONNXUsage.analyze(skeleton.graph).compactMapValues(\.channelAxis)
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import PareBasics
+import PareFormats
+import PareONNXProto
+import PareTensor
+import SwiftProtobuf
+
+extension BundleWriter {
+    /// The ONNX model of a bundle: the source skeleton with every changed weight written in the encoding the
+    /// target runs (DequantizeLinear, MatMulNBits, float16 + Cast, or new float values), and the payloads of the
+    /// unchanged weights streamed from the content store.
+    static func onnxModel(for model: ModelArtifact, store: ContentStore, options: ONNXEncodeOptions) throws
+        -> (model: Onnx_ModelProto, payloads: [String: ONNXWriter.PayloadSource], report: [String])
+    {
+        guard let graphDigest = model.graph else {
+            throw BuildError(step: "bundle", message: "the model artifact has no ONNX graph; rebuild from an ONNX source")
+        }
+        let skeleton = try Onnx_ModelProto(serializedBytes: [UInt8](store.data(graphDigest)))
+        let keys = model.payloadKeys ?? [:]
+        var weights: [String: ONNXWeightEncoding] = [:]
+        var payloads: [String: ONNXWriter.PayloadSource] = [:]
+        for t in model.tensors {
+            let file = store.path(for: t.digest)
+            if let q = t.quant {
+                let data = [UInt8](try store.data(t.digest))
+                let scales: [Float] = try store.data(q.scale).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                let zeroPoints: [Int32]
+                if let z = q.zeroPoint {
+                    let raw = [UInt8](try store.data(z))
+                    zeroPoints = q.zeroPointDType == .int8 ? raw.map { Int32(Int8(bitPattern: $0)) } : raw.map { Int32($0) }
+                } else {
+                    zeroPoints = [Int32](repeating: 0, count: scales.count)
+                }
+                weights[t.name] = .quantized(ONNXQuantizedWeight(
+                    dtype: q.dtype.rawValue, granularity: q.granularity.rawValue, group: q.group, symmetric: q.symmetric,
+                    axis: q.axis ?? 0, shape: t.shape.dims, data: data, scales: scales, zeroPoints: zeroPoints))
+            } else if t.digest == t.origin {
+                if let key = keys[t.name] { payloads[key] = .file(path: file, offset: 0, count: t.byteCount) }
+            } else if t.dtype == .float16 || t.dtype == .bfloat16 {
+                let halves: [UInt16] = try store.data(t.digest).withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+                weights[t.name] = t.dtype == .float16 ? .float16(halves) : .bfloat16(halves)
+            } else if t.dtype == t.originDType, let key = keys[t.name] {
+                // Same type and shape, new values (pruned): stream them from the store in place of the source.
+                payloads[key] = .file(path: file, offset: 0, count: t.byteCount)
+            } else if t.dtype == .float32 {
+                let floats: [Float] = try store.data(t.digest).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                weights[t.name] = .float32Replaced(floats)
+            } else {
+                throw BuildError(step: "bundle", message: "tensor '\(t.name)' is \(t.dtype) after its passes but was \(t.originDType) in the ONNX model; pare cannot write that change")
+            }
+        }
+        let result = try ONNXEncoder.encode(skeleton, weights: weights, options: options)
+        // Supply payloads only for the markers still in the model (encoded weights replaced theirs).
+        let remaining = markerKeys(in: result.model)
+        payloads = payloads.filter { remaining.contains($0.key) }
+        return (result.model, payloads, result.report)
+    }
+
+    /// The payload keys of every marked tensor of the main graph (initializers and node attributes).
+    static func markerKeys(in model: Onnx_ModelProto) -> Set<String> {
+        var keys = Set<String>()
+        for t in model.graph.initializer { if let k = ONNXPayloadMarker.key(of: t) { keys.insert(k) } }
+        for n in model.graph.node {
+            for a in n.attribute {
+                if a.hasT, let k = ONNXPayloadMarker.key(of: a.t) { keys.insert(k) }
+                for t in a.tensors { if let k = ONNXPayloadMarker.key(of: t) { keys.insert(k) } }
+            }
+        }
+        return keys
+    }
+}

@@ -1,0 +1,24 @@
+/// Options of ``ONNXEncoder/encode(_:weights:options:)``.
+public struct ONNXEncodeOptions: Sendable, Hashable {
+    /// Replace MatMul nodes whose weight is int4/uint4 per-group along K by `com.microsoft.MatMulNBits` (ONNX
+    /// Runtime only) instead of DequantizeLinear + MatMul.
+    public var allowMatMulNBits: Bool
+    /// Convert the whole model to float16 compute: graph inputs, outputs, activations and every float weight
+    /// become FLOAT16 (float16 weights are stored without a Cast, quantization scales are FLOAT16). When false,
+    /// the graph's inputs and outputs stay float32 and float16 weights are cast back to float32.
+    public var keepFloat16Compute: Bool = false
+    /// The ai.onnx opset to write. nil: keep the model's opset unless an encoding needs a newer one (then the
+    /// model is upgraded, or the weight falls back to an encoding the opset supports). A value lower than the
+    /// model's opset is an error.
+    public var targetOpset: Int?
+    /// How to name the model in errors (usually its file path).
+    public var modelName: String = "model"
+
+    public init(allowMatMulNBits: Bool = false, keepFloat16Compute: Bool = false, targetOpset: Int? = nil,
+                modelName: String = "model") {
+        self.allowMatMulNBits = allowMatMulNBits
+        self.keepFloat16Compute = keepFloat16Compute
+        self.targetOpset = targetOpset
+        self.modelName = modelName
+    }
+}
