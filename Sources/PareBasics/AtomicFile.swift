@@ -33,10 +33,13 @@ public enum AtomicFile {
     /// Opens a temporary file, lets `body` write through the descriptor, then renames it over `path`.
     /// On any error the temporary file is removed and nothing appears at `path`.
     public static func write(to path: String, sync: Bool = false, _ body: (Int32) throws -> Void) throws {
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try createDirectory(dir)
         let tmp = temporaryPath(for: path)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        var fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == ENOENT {
+            // Create the folder only when it is missing (the common case is that it exists).
+            try createDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
         guard fd >= 0 else { throw WriteError(path: path, reason: errnoString()) }
         do {
             try body(fd)

@@ -2,6 +2,7 @@ import Foundation
 import PareBasics
 import PareFormats
 import PareTensor
+import SwiftProtobuf
 
 /// Writes a bundle folder and its archive: `model.safetensors` in the layout of docs/bundle-format.md,
 /// `manifest.json`, `SHA256SUMS`, and `<target>.tar`. Everything is written under temporary names and renamed
@@ -18,6 +19,8 @@ struct BundleWriter {
     var onnxOptions = ONNXEncodeOptions()
 
     var modelFileName: String { format == .onnx ? "model.onnx" : "model.safetensors" }
+    /// ONNX models of 2 GiB or more keep their weights here, beside model.onnx (ONNX external data).
+    static let externalDataName = "model.onnx.data"
 
     var bundleDir: String { "\(recipeDir)/\(target)" }
     var tarPath: String { "\(recipeDir)/\(target).tar" }
@@ -74,10 +77,19 @@ struct BundleWriter {
         do {
             let modelPath = staging + "/" + modelFileName
             var manifest = manifest
+            var extraFiles: [String] = []
             switch format {
             case .onnx:
                 let (onnx, payloads, report) = try BundleWriter.onnxModel(for: model, store: store, options: onnxOptions)
-                try ONNXWriter.write(to: modelPath, model: onnx, payloads: payloads)
+                // Protobuf files cannot exceed 2 GiB: larger models keep their weights in a sidecar file.
+                let payloadBytes = payloads.values.reduce(0) { $0 + $1.count }
+                let skeletonBytes = (try onnx.serializedBytes() as [UInt8]).count
+                if payloadBytes + skeletonBytes >= ONNXWriter.maxProtobufSize - (64 << 20) {
+                    try ONNXWriter.write(to: modelPath, model: onnx, payloads: payloads, externalData: BundleWriter.externalDataName)
+                    extraFiles.append(BundleWriter.externalDataName)
+                } else {
+                    try ONNXWriter.write(to: modelPath, model: onnx, payloads: payloads)
+                }
                 manifest.encodings = report
             default:
                 let (entries, metadata) = try BundleWriter.entries(for: model, store: store)
@@ -91,7 +103,12 @@ struct BundleWriter {
             try AtomicFile.write(manifestData, to: staging + "/manifest.json")
             let manifestFile = BundleRecord.File(name: "manifest.json", sha256: Digest.of(manifestData), bytes: manifestData.count)
             let modelFile = BundleRecord.File(name: modelFileName, sha256: modelDigest, bytes: modelBytes)
-            let files = [manifestFile, modelFile].sorted { $0.name < $1.name }
+            var files = [manifestFile, modelFile]
+            for name in extraFiles {
+                let p = "\(staging)/\(name)"
+                files.append(BundleRecord.File(name: name, sha256: try FileDigest.of(path: p), bytes: FileStat.of(p)?.size ?? 0))
+            }
+            files.sort { $0.name < $1.name }
             let sums = files.map { "\($0.sha256.hex)  \($0.name)\n" }.joined()
             try AtomicFile.write(Data(sums.utf8), to: staging + "/SHA256SUMS")
             let sumsFile = BundleRecord.File(name: "SHA256SUMS", sha256: Digest.of(Array(sums.utf8)), bytes: sums.utf8.count)

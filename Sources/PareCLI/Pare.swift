@@ -11,7 +11,7 @@ struct Pare: ParsableCommand {
         abstract: "Compress neural networks for phones, NPUs, DSPs and edge CPUs, declaratively and incrementally.",
         discussion: "Exit codes: 0 success, 1 build failure, 2 invalid recipe, target or arguments.",
         version: "0.1.0",
-        subcommands: [Build.self, Plan.self, Graph.self, Explain.self, Validate.self, Inspect.self, CacheCommand.self, Targets.self, Fixture.self])
+        subcommands: [Build.self, Plan.self, Graph.self, Explain.self, Validate.self, Inspect.self, Diff.self, CacheCommand.self, Targets.self, Fixture.self])
 
     /// Like ArgumentParser's `main()`, but invalid arguments exit with 2 (pare's code for invalid input), not 64.
     static func main() {

@@ -22,9 +22,12 @@ public enum Layout {
     }
 
     /// y[m][o][i] = x[o][m][i]: moves the middle axis of [outer, mid, inner] to the front.
+    @_specialize(where T == Float)
+    @_specialize(where T == UInt8)
     public static func moveAxisToFront<T>(_ x: UnsafeBufferPointer<T>, outer: Int, mid: Int, inner: Int) -> [T] {
         precondition(x.count == outer * mid * inner)
         if outer == 1 { return Array(x) }
+        if inner == 1 { return transpose(x, rows: outer, cols: mid) }
         return [T](unsafeUninitializedCapacity: x.count) { y, n in
             for o in 0..<outer {
                 for m in 0..<mid {
@@ -37,9 +40,12 @@ public enum Layout {
     }
 
     /// The inverse of `moveAxisToFront`: x[o][m][i] = y[m][o][i].
+    @_specialize(where T == Float)
+    @_specialize(where T == UInt8)
     public static func moveFrontAxisBack<T>(_ y: UnsafeBufferPointer<T>, outer: Int, mid: Int, inner: Int) -> [T] {
         precondition(y.count == outer * mid * inner)
         if outer == 1 { return Array(y) }
+        if inner == 1 { return transpose(y, rows: mid, cols: outer) }
         return [T](unsafeUninitializedCapacity: y.count) { x, n in
             for o in 0..<outer {
                 for m in 0..<mid {
@@ -48,6 +54,33 @@ public enum Layout {
                 }
             }
             n = y.count
+        }
+    }
+
+    /// Matrix transpose of a rows × cols row-major matrix, in 32 × 32 tiles so that both the reads and the
+    /// writes stay in cache (a plain strided loop misses on every write for large matrices).
+    @_specialize(where T == Float)
+    @_specialize(where T == UInt8)
+    @_specialize(where T == UInt16)
+    public static func transpose<T>(_ x: UnsafeBufferPointer<T>, rows: Int, cols: Int) -> [T] {
+        precondition(x.count == rows * cols)
+        let tile = 32
+        return [T](unsafeUninitializedCapacity: x.count) { y, n in
+            let src = x.baseAddress!, dst = y.baseAddress!
+            var r0 = 0
+            while r0 < rows {
+                let r1 = min(r0 + tile, rows)
+                var c0 = 0
+                while c0 < cols {
+                    let c1 = min(c0 + tile, cols)
+                    for r in r0..<r1 {
+                        for c in c0..<c1 { (dst + c * rows + r).initialize(to: src[r * cols + c]) }
+                    }
+                    c0 = c1
+                }
+                r0 = r1
+            }
+            n = x.count
         }
     }
 }

@@ -33,19 +33,27 @@ public struct QuantizePass: WeightPass {
         let (outer, rows, inner) = Layout.split(record.shape.dims, axis: axis)
         let cols = outer * inner
         let input = try context.floats(of: record)
+        // The input in the matrix view (moved only when the channel axis is not the first).
+        var moved: [Float] = []
         let q: QuantizedMatrix = try input.withBuffer { x in
             if let bad = FiniteCheck.firstNonFinite(x) {
                 throw PassError(tensor: record.name, message: "has a non-finite value (NaN or Inf) at element \(bad); fix the source model")
             }
             if axis == 0 { return Quantizer.fast(x, rows: rows, cols: cols, scheme: scheme, threads: context.threads) }
-            let moved = Layout.moveAxisToFront(x, outer: outer, mid: rows, inner: inner)
+            moved = Layout.moveAxisToFront(x, outer: outer, mid: rows, inner: inner)
             return moved.withUnsafeBufferPointer { Quantizer.fast($0, rows: rows, cols: cols, scheme: scheme, threads: context.threads) }
         }
-        let origin = try context.origin(of: record)
-        let stats = origin.withBuffer { o in
-            if axis == 0 { return ErrorMetrics.quantizationError(original: o, quantized: q, scheme: scheme, threads: context.threads) }
-            let moved = Layout.moveAxisToFront(o, outer: outer, mid: rows, inner: inner)
-            return moved.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
+        // Error against the source tensor (the input itself when no earlier pass changed it).
+        let stats: ErrorStats
+        if axis == 0 || record.digest != record.origin {
+            let origin = try context.origin(of: record)
+            stats = origin.withBuffer { o in
+                if axis == 0 { return ErrorMetrics.quantizationError(original: o, quantized: q, scheme: scheme, threads: context.threads) }
+                let m = Layout.moveAxisToFront(o, outer: outer, mid: rows, inner: inner)
+                return m.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
+            }
+        } else {
+            stats = moved.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
         }
 
         let dtype = QuantizePass.dtype(spec.dtype)
