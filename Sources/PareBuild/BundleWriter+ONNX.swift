@@ -1,6 +1,7 @@
 import Foundation
 import PareBasics
 import PareFormats
+import PareKernels
 import PareONNXProto
 import PareTensor
 import SwiftProtobuf
@@ -34,6 +35,10 @@ extension BundleWriter {
                 weights[t.name] = .quantized(ONNXQuantizedWeight(
                     dtype: q.dtype.rawValue, granularity: q.granularity.rawValue, group: q.group, symmetric: q.symmetric,
                     axis: q.axis ?? 0, shape: t.shape.dims, data: data, scales: scales, zeroPoints: zeroPoints))
+            } else if options.keepFloat16Compute && t.dtype == .float32 {
+                // float16 compute: every float weight is stored in float16, also those no pass changed.
+                let halves: [UInt16] = try store.data(t.digest).withUnsafeBytes { HalfPrecision.toFloat16($0.bindMemory(to: Float.self), threads: 1) }
+                weights[t.name] = .float16(halves)
             } else if t.digest == t.origin {
                 if let key = keys[t.name] { payloads[key] = .file(path: file, offset: 0, count: t.byteCount) }
             } else if t.dtype == .float16 || t.dtype == .bfloat16 {

@@ -96,7 +96,11 @@ extension Executor {
     func bundleWriter(for target: TargetProfile) -> BundleWriter {
         var w = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: target.id, mtime: options.archiveMTime)
         w.format = plan.sourceHeader.format
-        w.onnxOptions = ONNXEncodeOptions(allowMatMulNBits: target.runtimeOps.contains("MatMulNBits"))
+        let float16Compute = plan.recipe.passes(for: target.id).contains {
+            if case .cast(let c) = $0.config { return c.compute == .float16 }
+            return false
+        }
+        w.onnxOptions = ONNXEncodeOptions(allowMatMulNBits: target.runtimeOps.contains("MatMulNBits"), keepFloat16Compute: float16Compute)
         w.onnxOptions.modelName = plan.recipe.model.givenPath
         return w
     }

@@ -91,6 +91,18 @@ public enum Planner {
             if reported.insert(key).inserted { bag.append(d) }
         }
         for spec in passes {
+            if case .cast(let c) = spec.config, c.compute == .float16 {
+                let at = spec.fieldLocations["compute"] ?? spec.location
+                if header.format != .onnx {
+                    once("compute:\(spec.index)", .error(
+                        "compute: float16 changes what an ONNX graph computes in; \(recipe.model.givenPath) is a \(header.format.rawValue) model (weights only) — drop compute",
+                        at: at))
+                } else if !profile.activations.dtypes.contains("fp16") {
+                    bag.append(.error(
+                        "compute: float16 but target '\(profile.id)' runs activations only in \(profile.activations.dtypes.joined(separator: ", ")); drop compute or set it per target",
+                        at: at, notes: [.note("activations.dtypes of \(profile.id)", at: profile.fieldLocations["activations.dtypes"] ?? SourceLocation(file: profile.file))]))
+                }
+            }
             let selection = spec.config.selection
             for t in header.tensors where t.dtype.isFloatingPoint && selection.selects(name: t.name, dims: t.shape.dims) {
                 let (rows, cols) = header.matrix(of: t)

@@ -10,6 +10,7 @@ struct PartialPass: Sendable {
     var weights: PartialWeights?
     var overrides: Located<[PartialOverride]>?
     var castDType: Located<CastDType>?
+    var castCompute: Located<CastCompute>?
     var method: Located<String>?
     var sparsity: Located<Double>?
     var scope: Located<PruneScope>?

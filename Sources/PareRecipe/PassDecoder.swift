@@ -7,7 +7,7 @@ enum PassDecoder {
     static func configKeys(for pass: String) -> [String] {
         switch pass {
         case "quantize": return selectionKeys + ["weights", "overrides"]
-        case "cast": return selectionKeys + ["dtype"]
+        case "cast": return selectionKeys + ["dtype", "compute"]
         default: return selectionKeys + ["method", "sparsity", "scope", "pattern"]
         }
     }
@@ -85,6 +85,8 @@ enum PassDecoder {
             case "dtype" where name == "cast":
                 p.castDType = r.choice(v, "'dtype'", CastDType.self)
                 if p.castDType == nil { p.invalidKeys.insert("dtype") }
+            case "compute" where name == "cast":
+                p.castCompute = r.choice(v, "'compute'", CastCompute.self)
             case "method" where name == "prune":
                 if let s = r.string(v, "'method'") {
                     if PruneConfig.methods.contains(s.value) { p.method = s } else {

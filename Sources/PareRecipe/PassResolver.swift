@@ -38,7 +38,16 @@ struct PassResolver {
                 return nil
             }
             locations["dtype"] = dtype.location
-            return .cast(CastConfig(selection: selection, dtype: dtype.value))
+            var compute = CastCompute.float32
+            if let c = layers.last(where: { $0.castCompute != nil })?.castCompute {
+                compute = c.value
+                locations["compute"] = c.location
+                if compute == .float16 && dtype.value != .fp16 {
+                    r.error("compute: float16 needs dtype: fp16 (got \(dtype.value.rawValue)); set dtype: fp16 or drop compute", at: c.location)
+                    return nil
+                }
+            }
+            return .cast(CastConfig(selection: selection, dtype: dtype.value, compute: compute))
         default:
             return resolvePrune(layers, selection: selection)
         }

@@ -48,6 +48,24 @@ import PareBuild
         }
     }
 
+    @Test func float16ComputeNeedsAnONNXModelAndFloat16Activations() throws {
+        let ws = try Workspace(recipe: Self.recipe.replacingOccurrences(of: "  - quantize: { weights: { dtype: int8 } }", with: "  - cast: { dtype: fp16, compute: float16 }"))
+        do {
+            try ws.build()
+            Issue.record("expected an error")
+        } catch let e as DiagnosticError {
+            #expect(e.description.contains("recipe.yaml:5:"))
+            #expect(e.description.contains("safetensors model"))
+        }
+        try ws.writeRecipe(Self.recipe.replacingOccurrences(of: "  - quantize: { weights: { dtype: int8 } }", with: "  - cast: { dtype: bf16, compute: float16 }"))
+        do {
+            try ws.build()
+            Issue.record("expected an error")
+        } catch let e as DiagnosticError {
+            #expect(e.description.contains("compute: float16 needs dtype: fp16"))
+        }
+    }
+
     @Test func unwritableDistFailsWithoutPartialBundle() throws {
         let ws = try Workspace(recipe: Self.recipe)
         let blocker = ws.dir + "/blocker"

@@ -63,6 +63,8 @@ import PareBuild
         ("transformer", 17, "  - quantize: { weights: { dtype: int4, granularity: per-group, group: 32 } }", "x86-64-avx2", 0.97, "DequantizeLinear"),
         ("cnn", 11, "  - quantize: { weights: { dtype: int8, granularity: per-channel } }", "x86-64-avx2", 0.999, "DequantizeLinear"),
         ("transformer", 13, "  - cast: { dtype: fp16 }", "apple-ane-a17", 0.999, "Cast"),
+        ("transformer", 17, "  - cast: { dtype: fp16, compute: float16 }", "apple-ane-a17", 0.999, "MatMul"),
+        ("cnn", 17, "  - cast: { dtype: fp16, compute: float16 }", "qualcomm-hexagon-v73", 0.999, "Conv"),
         // 30 % unstructured pruning with no recovery step (distillation is a later pass) costs accuracy: measured 0.861.
         ("cnn", 17, "  - prune: { sparsity: 0.3 }\n  - quantize: { weights: { dtype: uint8, granularity: per-channel, symmetric: false } }", "x86-64-avx2", 0.85, "DequantizeLinear"),
     ] as [(String, Int, String, String, Double, String)])
