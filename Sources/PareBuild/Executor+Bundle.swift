@@ -77,6 +77,7 @@ extension Executor {
         }
         observer?.stepStarted(step, tensors: 0)
         let model = try loadArtifact(input)
+        try verifySparsityPatterns(model, target: targetID)
         let manifest = BundleManifest(
             recipe: config.recipe, target: config.target, source: config.source, passes: config.passes,
             output: .init(file: writer.modelFileName, format: writer.format.rawValue, sha256: "", bytes: 0, artifact: input.hex),

@@ -98,6 +98,25 @@ import PareBuild
         #expect(again.executed == 0)
     }
 
+    /// A 2:4 pattern survives quantization along the MatMul channel axis: the bundle's effective weights
+    /// (as `pare diff` decodes them) keep at least half zeros in every group of 4 (the build verifies each group).
+    @Test func nmPatternSurvivesInTheONNXBundle() throws {
+        let dir = try Self.fixtures(opset: 17)
+        let ws = try Workspace(recipe: "recipe: placeholder\n")
+        try FileManager.default.copyItem(atPath: dir + "/transformer.onnx", toPath: ws.dir + "/models/transformer.onnx")
+        try ws.writeRecipe(Self.recipe(model: "models/transformer.onnx", targets: "x86-64-avx2", passes: """
+          - prune: { pattern: "2:4", include: ["*mlp*"] }
+          - quantize: { weights: { dtype: int4, granularity: per-group, group: 32, symmetric: false } }
+        """))
+        let r = try ws.build()
+        let (status, out, err) = try Workspace.run([Workspace.pareBinary, "diff", ws.dir + "/models/transformer.onnx", r.bundles[0].path, "--json"])
+        #expect(status == 0, "\(err)")
+        let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
+        let rows = (obj["tensors"] as! [[String: Any]]).filter { ($0["name"] as! String).contains("mlp") && ($0["shape"] as! [Int]).count == 2 }
+        #expect(rows.count == 2)
+        for row in rows { #expect((row["b_sparsity"] as! Double) >= 0.5, "\(row)") }
+    }
+
     @Test func unknownOpsetIsAPlanTimeError() throws {
         let ws = try Workspace(recipe: "recipe: placeholder\n")
         let (status, _, err) = try Workspace.python(["-c", """
