@@ -24,14 +24,7 @@ extension BundleWriter {
             let file = store.path(for: t.digest)
             if let q = t.quant {
                 let data = [UInt8](try store.data(t.digest))
-                let scales: [Float] = try store.data(q.scale).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-                let zeroPoints: [Int32]
-                if let z = q.zeroPoint {
-                    let raw = [UInt8](try store.data(z))
-                    zeroPoints = q.zeroPointDType == .int8 ? raw.map { Int32(Int8(bitPattern: $0)) } : raw.map { Int32($0) }
-                } else {
-                    zeroPoints = [Int32](repeating: 0, count: scales.count)
-                }
+                let (scales, zeroPoints) = try store.scalesAndZeroPoints(of: q)
                 weights[t.name] = .quantized(ONNXQuantizedWeight(
                     dtype: q.dtype.rawValue, granularity: q.granularity.rawValue, group: q.group, symmetric: q.symmetric,
                     axis: q.axis ?? 0, shape: t.shape.dims, data: data, scales: scales, zeroPoints: zeroPoints))

@@ -1,5 +1,6 @@
 import Foundation
 import PareBasics
+import PareFormats
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,5 +79,15 @@ public final class ContentStore: @unchecked Sendable {
             case .missing(let d): return "cache blob \(d.short)… is missing; it was removed by `pare cache gc` or `pare cache verify`; run the build again"
             }
         }
+    }
+}
+
+extension ContentStore {
+    /// The scales and zero points of a quantized tensor (zero points 0 when none are stored).
+    func scalesAndZeroPoints(of q: QuantEncoding) throws -> (scales: [Float], zeroPoints: [Int32]) {
+        let scales: [Float] = try data(q.scale).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        guard let z = q.zeroPoint else { return (scales, [Int32](repeating: 0, count: scales.count)) }
+        let raw = [UInt8](try data(z))
+        return (scales, q.zeroPointDType == .int8 ? raw.map { Int32(Int8(bitPattern: $0)) } : raw.map { Int32($0) })
     }
 }

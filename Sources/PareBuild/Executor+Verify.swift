@@ -31,14 +31,7 @@ extension Executor {
     func effectiveValues(_ t: TensorRecord) throws -> [Float] {
         let data = try cache.store.data(t.digest)
         if let q = t.quant {
-            let scales: [Float] = try cache.store.data(q.scale).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            let zps: [Int32]
-            if let z = q.zeroPoint {
-                let raw = [UInt8](try cache.store.data(z))
-                zps = q.zeroPointDType == .int8 ? raw.map { Int32(Int8(bitPattern: $0)) } : raw.map { Int32($0) }
-            } else {
-                zps = [Int32](repeating: 0, count: scales.count)
-            }
+            let (scales, zps) = try cache.store.scalesAndZeroPoints(of: q)
             let spec = WeightQuantSpec(dtype: WeightDType(rawValue: q.dtype.rawValue)!, granularity: WeightGranularity(rawValue: q.granularity.rawValue)!,
                                        group: q.group == 0 ? 32 : q.group, symmetric: q.symmetric)
             let matrix = QuantizedMatrix(rows: q.rows, cols: q.cols, data: [UInt8](data), scales: scales, zeroPoints: zps)
