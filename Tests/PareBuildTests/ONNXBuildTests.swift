@@ -8,7 +8,9 @@ import PareBuild
 @Suite(.serialized) struct ONNXBuildTests {
     /// Generates the fixtures once per folder; returns the folder.
     static func fixtures(opset: Int) throws -> String {
-        let dir = NSTemporaryDirectory() + "pare-onnx-fixtures-\(opset)"
+        // Keyed by the generator's content, so a changed generator never leaves stale fixtures behind.
+        let script = FileManager.default.contents(atPath: Workspace.repoRoot + "/scripts/onnx_fixtures.py") ?? Data()
+        let dir = NSTemporaryDirectory() + "pare-onnx-fixtures-\(opset)-\(Digest.of(script).short)"
         if FileManager.default.fileExists(atPath: dir + "/constants.onnx") { return dir }
         let (status, _, err) = try Workspace.python([Workspace.repoRoot + "/scripts/onnx_fixtures.py", dir, "--opset", String(opset), "--only", "cnn,transformer,constants"])
         #expect(status == 0, "\(err)")
