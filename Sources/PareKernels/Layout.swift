@@ -39,22 +39,10 @@ public enum Layout {
         }
     }
 
-    /// The inverse of `moveAxisToFront`: x[o][m][i] = y[m][o][i].
-    @_specialize(where T == Float)
-    @_specialize(where T == UInt8)
+    /// The inverse of `moveAxisToFront`: x[o][m][i] = y[m][o][i]. `y` is [mid, outer, inner], so this is the same
+    /// move with outer and mid exchanged.
     public static func moveFrontAxisBack<T>(_ y: UnsafeBufferPointer<T>, outer: Int, mid: Int, inner: Int) -> [T] {
-        precondition(y.count == outer * mid * inner)
-        if outer == 1 { return Array(y) }
-        if inner == 1 { return transpose(y, rows: mid, cols: outer) }
-        return [T](unsafeUninitializedCapacity: y.count) { x, n in
-            for o in 0..<outer {
-                for m in 0..<mid {
-                    let dst = (o * mid + m) * inner, src = (m * outer + o) * inner
-                    for i in 0..<inner { (x.baseAddress! + dst + i).initialize(to: y[src + i]) }
-                }
-            }
-            n = y.count
-        }
+        moveAxisToFront(y, outer: mid, mid: outer, inner: inner)
     }
 
     /// Matrix transpose of a rows × cols row-major matrix, in 32 × 32 tiles so that both the reads and the
