@@ -6,11 +6,13 @@ Usage: dequantize_bundle.py BUNDLE_MODEL.safetensors OUT.safetensors
 Follows docs/bundle-format.md ("pare-bundle/1"):
   * __metadata__["pare.quantization"] maps each quantized weight W to
     {"dtype": int8|uint8|int4|uint4, "granularity": per-tensor|per-channel|per-group, "group": G,
-     "symmetric": bool, "shape": S, "rows": r, "cols": c, "scale": "W.scale", "zero_point": "W.zero_point"|null}
+     "symmetric": bool, "shape": S, "rows": r, "cols": c, "scale": "W.scale", "zero_point": "W.zero_point"|null,
+     "fit": "mse" (optional)}
   * W holds I8/U8 values with shape S, or for int4/uint4 U8 with shape [r, ceil(c/2)]: element j of a row in
     byte j//2, even j in the low nibble; int4 nibbles are two's complement.
   * W.scale is F32 with shape [1], [r] or [r, ceil(c/G)]; W.zero_point (optional) has the same shape,
-    I8 for int8/int4 and U8 for uint8/uint4.
+    I8 for int8/int4 and U8 for uint8/uint4 — or F32 (fractional zero points) when "fit" is "mse" and
+    "symmetric" is false.
   * x = (q - zp) * scale, computed in float32 (zp = 0 without a zero-point tensor).
 Every other tensor is converted to F32 (F16 and BF16 upcast exactly). The helper tensors (scales, zero
 points) are not written. Exit status 0 on success; 1 with a message naming the file and tensor otherwise.
@@ -100,6 +102,7 @@ class Bundle:
             rows, cols = int(info["rows"]), int(info["cols"])
             scale_name = info["scale"]
             zp_name = info.get("zero_point")
+            fractional = info.get("fit") == "mse" and not info.get("symmetric", True)
         except (KeyError, TypeError, ValueError) as e:
             raise self.fail(name, f"pare.quantization entry lacks or mistypes {e}")
         if qtype not in QUANT_TYPES:
@@ -128,10 +131,16 @@ class Bundle:
         self.expect(scale_name, "F32", sshape)
         scale = self.array(scale_name).astype(np.float32)
         if zp_name is not None:
-            self.expect(zp_name, zp_dtype, sshape)
-            zp = self.array(zp_name).astype(np.int32)
-            if zp.size and (zp.min() < lo or zp.max() > hi):
-                raise self.fail(zp_name, f"zero point outside the {qtype} range [{lo}, {hi}]")
+            if fractional:
+                self.expect(zp_name, "F32", sshape)
+                zp = self.array(zp_name).astype(np.float32)
+                if zp.size and not np.isfinite(zp).all():
+                    raise self.fail(zp_name, "zero points must be finite")
+            else:
+                self.expect(zp_name, zp_dtype, sshape)
+                zp = self.array(zp_name).astype(np.int32)
+                if zp.size and (zp.min() < lo or zp.max() > hi):
+                    raise self.fail(zp_name, f"zero point outside the {qtype} range [{lo}, {hi}]")
         else:
             zp = np.zeros(sshape, dtype=np.int32)
 

@@ -22,7 +22,14 @@ public struct BundleManifest: Sendable, Codable {
             case sourceTensorBytes = "source_tensor_bytes", outputTensorBytes = "output_tensor_bytes", compressionRatio = "compression_ratio"
         }
     }
-    public struct Encoding: Sendable, Codable { public var dtype: String; public var granularity: String; public var group: Int; public var symmetric: Bool }
+    public struct Encoding: Sendable, Codable {
+        public var dtype: String
+        public var granularity: String
+        public var group: Int
+        public var symmetric: Bool
+        /// "mse" when the parameters were fitted by search; absent for minmax.
+        public var fit: String?
+    }
     public struct ErrorInfo: Sendable, Codable {
         public var maxAbs: Double; public var rmse: Double; public var sqnrDB: Double
         enum CodingKeys: String, CodingKey { case maxAbs = "max_abs", rmse, sqnrDB = "sqnr_db" }
@@ -65,7 +72,7 @@ public struct BundleManifest: Sendable, Codable {
             return TensorEntry(
                 name: t.name, dtype: t.dtype.rawValue, shape: t.shape.dims, sourceDType: t.originDType.rawValue,
                 bytes: t.storedBytes, sourceBytes: sourceBytes[t.name] ?? t.byteCount,
-                encoding: t.quant.map { Encoding(dtype: $0.dtype.rawValue, granularity: $0.granularity.rawValue, group: $0.group, symmetric: $0.symmetric) },
+                encoding: t.quant.map { Encoding(dtype: $0.dtype.rawValue, granularity: $0.granularity.rawValue, group: $0.group, symmetric: $0.symmetric, fit: $0.fit) },
                 sparsity: t.zeros.map { n == 0 ? 0 : Double($0) / Double(n) },
                 error: t.error.map { ErrorInfo(maxAbs: $0.maxAbs, rmse: $0.rmse, sqnrDB: $0.sqnrDB) },
                 passes: t.passes)

@@ -48,7 +48,8 @@ struct BundleWriter {
                 entries.append(.init(name: zpName, dtype: q.zeroPointDType, shape: q.scaleShape, source: .file(path: store.path(for: z), offset: 0, count: q.zeroPointBytes)))
             }
             quant[t.name] = QuantMetadata(dtype: q.dtype.rawValue, granularity: q.granularity.rawValue, group: q.group, symmetric: q.symmetric,
-                                          shape: t.shape.dims, rows: q.rows, cols: q.cols, scale: scaleName, zero_point: q.zeroPoint == nil ? nil : zpName)
+                                          shape: t.shape.dims, rows: q.rows, cols: q.cols, scale: scaleName, zero_point: q.zeroPoint == nil ? nil : zpName,
+                                          fit: q.fit)
         }
         var metadata = model.metadata
         metadata["pare.format"] = "pare-bundle/1"
@@ -60,12 +61,16 @@ struct BundleWriter {
         var dtype: String, granularity: String, group: Int, symmetric: Bool, shape: [Int], rows: Int, cols: Int
         var scale: String
         var zero_point: String?
+        /// "mse" when the parameters were fitted by search (absent for minmax); with symmetric false the zero
+        /// points are F32.
+        var fit: String?
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(dtype, forKey: .dtype); try c.encode(granularity, forKey: .granularity); try c.encode(group, forKey: .group)
             try c.encode(symmetric, forKey: .symmetric); try c.encode(shape, forKey: .shape); try c.encode(rows, forKey: .rows)
             try c.encode(cols, forKey: .cols); try c.encode(scale, forKey: .scale)
             if let zero_point { try c.encode(zero_point, forKey: .zero_point) } else { try c.encodeNil(forKey: .zero_point) }
+            if let fit { try c.encode(fit, forKey: .fit) }
         }
     }
 

@@ -84,10 +84,14 @@ public final class ContentStore: @unchecked Sendable {
 
 extension ContentStore {
     /// The scales and zero points of a quantized tensor (zero points 0 when none are stored).
-    func scalesAndZeroPoints(of q: QuantEncoding) throws -> (scales: [Float], zeroPoints: [Int32]) {
+    func scalesAndZeroPoints(of q: QuantEncoding) throws -> (scales: [Float], zeroPoints: [Float]) {
         let scales: [Float] = try data(q.scale).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        guard let z = q.zeroPoint else { return (scales, [Int32](repeating: 0, count: scales.count)) }
-        let raw = [UInt8](try data(z))
-        return (scales, q.zeroPointDType == .int8 ? raw.map { Int32(Int8(bitPattern: $0)) } : raw.map { Int32($0) })
+        guard let z = q.zeroPoint else { return (scales, [Float](repeating: 0, count: scales.count)) }
+        let stored = try data(z)
+        switch q.zeroPointDType {
+        case .float32: return (scales, stored.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+        case .int8: return (scales, stored.map { Float(Int8(bitPattern: $0)) })
+        default: return (scales, stored.map { Float($0) })
+        }
     }
 }

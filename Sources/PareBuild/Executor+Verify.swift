@@ -33,7 +33,8 @@ extension Executor {
         if let q = t.quant {
             let (scales, zps) = try cache.store.scalesAndZeroPoints(of: q)
             let spec = WeightQuantSpec(dtype: WeightDType(rawValue: q.dtype.rawValue)!, granularity: WeightGranularity(rawValue: q.granularity.rawValue)!,
-                                       group: q.group == 0 ? 32 : q.group, symmetric: q.symmetric)
+                                       group: q.group == 0 ? 32 : q.group, symmetric: q.symmetric,
+                                       fit: q.fit.flatMap(WeightFit.init(rawValue:)) ?? .minmax)
             let matrix = QuantizedMatrix(rows: q.rows, cols: q.cols, data: [UInt8](data), scales: scales, zeroPoints: zps)
             let x = Quantizer.dequantize(matrix, scheme: QuantizePass.kernelScheme(spec))
             guard let axis = q.axis, axis > 0 else { return x }

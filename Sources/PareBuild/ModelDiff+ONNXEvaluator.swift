@@ -246,7 +246,8 @@ extension ModelDiff.ONNXWeights {
     /// `com.microsoft.MatMulNBits`' B dequantized and transposed to the `[K, N]` MatMul weight:
     /// `W[k, n] = Float(q[n, k] − zp[n, k / block]) · scale[n, k / block]`, with `bits`-bit codes packed in
     /// `B [N, ceil(K / block), block · bits / 8]` (low bits first), zero points packed the same way per row n
-    /// (`ceil(blocks · bits / 8)` bytes), default zero point 2^(bits−1).
+    /// (`ceil(blocks · bits / 8)` bytes) or unpacked floats of the scales' type (one per block), default zero point
+    /// 2^(bits−1); computed as `(Float(q) − zp) · scale`.
     func matMulNBits(_ n: Onnx_NodeProto, name: String) throws -> ModelDiff.Values {
         let index = nbits[name] ?? 0
         guard let k = Self.intAttr(n, "K"), let cols = Self.intAttr(n, "N"), let block = Self.intAttr(n, "block_size") else {
@@ -264,17 +265,24 @@ extension ModelDiff.ONNXWeights {
         }
         guard let scales = s.floats, scales.count == cols * blocks else { throw fail(n, index, "has \(s.count) scales; needs \(cols * blocks)") }
         let mask = Int64((1 << bits) - 1)
-        var zps = [Int64](repeating: Int64(1 << (bits - 1)), count: cols * blocks)
+        var zps = [Float](repeating: Float(1 << (bits - 1)), count: cols * blocks)
         if n.input.count > 3, !n.input[3].isEmpty, let zc = constants[n.input[3]] {
             let z = try read(zc)
             let perRow = (blocks * bits + 7) / 8
-            guard let zb = z.ints, zb.count == cols * perRow else {
-                throw fail(n, index, "has \(z.count) zero points (\(z.dtype)); pare diff reads packed uint8 zero points, \(cols * perRow) bytes")
-            }
-            for r in 0..<cols {
-                for j in 0..<blocks {
-                    let bit = j * bits
-                    zps[r * blocks + j] = (zb[r * perRow + bit / 8] >> Int64(bit % 8)) & mask
+            if let zf = z.floats {
+                guard zf.count == cols * blocks else {
+                    throw fail(n, index, "has \(z.count) float zero points; needs \(cols * blocks), one per block")
+                }
+                zps = zf
+            } else {
+                guard let zb = z.ints, zb.count == cols * perRow else {
+                    throw fail(n, index, "has \(z.count) zero points (\(z.dtype)); pare diff reads packed uint8 zero points, \(cols * perRow) bytes")
+                }
+                for r in 0..<cols {
+                    for j in 0..<blocks {
+                        let bit = j * bits
+                        zps[r * blocks + j] = Float((zb[r * perRow + bit / 8] >> Int64(bit % 8)) & mask)
+                    }
                 }
             }
         }
@@ -288,7 +296,7 @@ extension ModelDiff.ONNXWeights {
                     if kk >= k { break }
                     let bit = t * bits
                     let code = (codes[base + bit / 8] >> Int64(bit % 8)) & mask
-                    out[kk * cols + r] = Float(code - z) * sc
+                    out[kk * cols + r] = (Float(code) - z) * sc
                 }
             }
         }

@@ -27,6 +27,8 @@ extension ModelDiff {
             var cols: Int
             var scale: String
             var zeroPoint: String?
+            /// Zero points stored as F32 (`fit: mse`, asymmetric).
+            var fractionalZeroPoints = false
         }
 
         /// Opens and maps the file; parses and checks the quantization metadata.
@@ -75,9 +77,10 @@ extension ModelDiff {
                 throw bad("has no valid 'granularity'")
             }
             guard let shape = d["shape"] as? [NSNumber], let scale = d["scale"] as? String else { throw bad("lacks 'shape' or 'scale'") }
-            let s = Scheme(dtype: t, granularity: g, group: try int("group"), symmetric: (d["symmetric"] as? Bool) ?? true,
+            let symmetric = (d["symmetric"] as? Bool) ?? true
+            let s = Scheme(dtype: t, granularity: g, group: try int("group"), symmetric: symmetric,
                            shape: shape.map(\.intValue), rows: try int("rows"), cols: try int("cols"), scale: scale,
-                           zeroPoint: d["zero_point"] as? String)
+                           zeroPoint: d["zero_point"] as? String, fractionalZeroPoints: (d["fit"] as? String) == "mse" && !symmetric)
             guard s.shape.allSatisfy({ $0 >= 0 }), s.shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? -1 : $0 * $1 }) == s.rows * s.cols else {
                 throw bad("has a shape \(s.shape) that is not rows × cols = \(s.rows) × \(s.cols)")
             }
@@ -106,14 +109,18 @@ extension ModelDiff {
                 throw ModelDiff.tensorError(path, s.scale, "must be an F32 tensor of \(blocks) scales for '\(name)'; the bundle is corrupt — rebuild it")
             }
             let scales = try file.withBytes(of: st) { try ModelDiff.floats($0, dtype: .float32, file: path, tensor: s.scale) }
-            var zps = [Int32](repeating: 0, count: blocks)
+            var zps = [Float](repeating: 0, count: blocks)
             if let zn = s.zeroPoint {
-                let zt: DType = s.dtype.isSigned ? .int8 : .uint8
+                let zt: DType = s.fractionalZeroPoints ? .float32 : s.dtype.isSigned ? .int8 : .uint8
                 guard let z = file[zn], z.dtype == zt, z.shape.elementCount == blocks else {
                     throw ModelDiff.tensorError(path, zn, "must be a \(zt) tensor of \(blocks) zero points for '\(name)'; the bundle is corrupt — rebuild it")
                 }
-                file.withBytes(of: z) { raw in
-                    for i in 0..<blocks { zps[i] = zt == .int8 ? Int32(Int8(bitPattern: raw[i])) : Int32(raw[i]) }
+                if zt == .float32 {
+                    zps = try file.withBytes(of: z) { try ModelDiff.floats($0, dtype: .float32, file: path, tensor: zn) }
+                } else {
+                    file.withBytes(of: z) { raw in
+                        for i in 0..<blocks { zps[i] = zt == .int8 ? Float(Int8(bitPattern: raw[i])) : Float(raw[i]) }
+                    }
                 }
             }
             var out = [Float](repeating: 0, count: rows * cols)
@@ -131,7 +138,7 @@ extension ModelDiff {
                             let nibble = c % 2 == 0 ? byte & 0x0F : byte >> 4
                             q = s.dtype.isSigned ? Int32(Int8(bitPattern: nibble << 4) >> 4) : Int32(nibble)
                         }
-                        out[r * cols + c] = Float(q - zps[b]) * scales[b]
+                        out[r * cols + c] = (Float(q) - zps[b]) * scales[b]
                     }
                 }
             }

@@ -84,6 +84,7 @@ public enum Planner {
     static func checkAgainstModel(recipe: Recipe, target: Located<String>, profile: TargetProfile, header: ModelHeader, bag: inout DiagnosticBag) {
         let passes = recipe.passes(for: target.value)
         var encodedBy: [String: PassSpec] = [:]
+        var prunedBy: [String: PassSpec] = [:]
         var finalBytes: [String: Int] = [:]
         for t in header.tensors { finalBytes[t.name] = t.byteCount }
         var reported = Set<String>()
@@ -121,6 +122,12 @@ public enum Planner {
                             "tensor '\(t.name)' is selected by both '\(prev.id)' and '\(spec.id)'; a weight is encoded once — add an `exclude:` to one of them",
                             at: spec.location, notes: [.note("'\(prev.id)' is here", at: prev.location)]))
                     }
+                    if scheme.fit == .mse, !scheme.symmetric, let pruner = prunedBy[t.name] {
+                        let field = q.overrideIndex(for: t.name).map { "overrides[\($0)].weights.fit" } ?? "weights.fit"
+                        once("fitzeros:\(spec.index):\(t.name)", .error(
+                            "'\(spec.id)' quantizes tensor '\(t.name)' with fit: mse and symmetric: false, whose fractional zero points do not keep the zeros '\(pruner.id)' made; use symmetric: true or fit: minmax for pruned tensors",
+                            at: spec.fieldLocations[field] ?? spec.location, notes: [.note("'\(pruner.id)' is here", at: pruner.location)]))
+                    }
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = QuantizePass.storedBytes(rows: rows, cols: cols, spec: scheme)
                 case .cast:
@@ -132,6 +139,7 @@ public enum Planner {
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = n * 2
                 case .prune(let p):
+                    prunedBy[t.name] = spec
                     // N:M groups run along the first-axis matrix view (as the prune kernel sees the tensor).
                     if let pattern = p.pattern, t.shape.matrix.cols % pattern.m != 0 {
                         once("nm:\(spec.index):\(t.name)", .error(

@@ -9,10 +9,12 @@
 ///   nibbles two's complement, a padding nibble of an odd row ignored.
 /// - `scales`: 1 (per-tensor), rows (per-channel) or rows·(cols/group) (per-group, row-major: all groups of
 ///   row 0, then row 1, ...); finite and > 0.
-/// - `zeroPoints`: as many as scales, integers in the type's range (0 for signed symmetric, 128 / 8 for
-///   unsigned symmetric).
+/// - `zeroPoints`: as many as scales; integers in the type's range (0 for signed symmetric, 128 / 8 for
+///   unsigned symmetric), or any finite values when fractional (``hasFractionalZeroPoints``, from `fit: mse`).
 ///
-/// Dequantization (what the encoded graph computes): `x̂ = Float(q − zp) · scale`.
+/// Dequantization (what the encoded graph computes): `x̂ = (Float(q) − zp) · scale`. Fractional zero points
+/// have no DequantizeLinear form (its zero point has the codes' integer type): they are written as MatMulNBits
+/// (float zero points of the scales' type) or the Cast/Sub/Mul form.
 public struct ONNXQuantizedWeight: Sendable, Hashable {
     /// "int8", "uint8", "int4" or "uint4".
     public var dtype: String
@@ -28,10 +30,10 @@ public struct ONNXQuantizedWeight: Sendable, Hashable {
     public var shape: [Int]
     public var data: [UInt8]
     public var scales: [Float]
-    public var zeroPoints: [Int32]
+    public var zeroPoints: [Float]
 
     public init(dtype: String, granularity: String, group: Int = 0, symmetric: Bool, axis: Int, shape: [Int],
-                data: [UInt8], scales: [Float], zeroPoints: [Int32]) {
+                data: [UInt8], scales: [Float], zeroPoints: [Float]) {
         self.dtype = dtype
         self.granularity = granularity
         self.group = group
@@ -42,6 +44,9 @@ public struct ONNXQuantizedWeight: Sendable, Hashable {
         self.scales = scales
         self.zeroPoints = zeroPoints
     }
+
+    /// Whether any zero point is not an integer.
+    public var hasFractionalZeroPoints: Bool { zeroPoints.contains { $0 != $0.rounded() } }
 
     /// Bits per element: 8 or 4.
     public var bits: Int { dtype.hasSuffix("4") ? 4 : 8 }
@@ -113,9 +118,12 @@ public struct ONNXQuantizedWeight: Sendable, Hashable {
         if let i = scales.firstIndex(where: { !$0.isFinite || $0 <= 0 }) {
             throw fail("scale #\(i) is \(scales[i]); scales must be finite and positive")
         }
-        let range = codeRange
-        if let i = zeroPoints.firstIndex(where: { !range.contains($0) }) {
-            throw fail("zero point #\(i) is \(zeroPoints[i]), outside the \(dtype) range \(range.lowerBound)...\(range.upperBound)")
+        if let i = zeroPoints.firstIndex(where: { !$0.isFinite }) {
+            throw fail("zero point #\(i) is \(zeroPoints[i]); zero points must be finite")
+        }
+        let range = Float(codeRange.lowerBound)...Float(codeRange.upperBound)
+        if !hasFractionalZeroPoints, let i = zeroPoints.firstIndex(where: { !range.contains($0) }) {
+            throw fail("zero point #\(i) is \(Int(zeroPoints[i])), outside the \(dtype) range \(codeRange.lowerBound)...\(codeRange.upperBound)")
         }
     }
 }

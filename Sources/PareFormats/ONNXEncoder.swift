@@ -81,7 +81,12 @@ public enum ONNXEncoder {
                         notes[name] = usage[name]?.matMulNBitsEligible == true ? "not MatMulNBits: \(nbitsProblem!)"
                             : "not MatMulNBits: not read only as input 1 of MatMul nodes"
                     }
-                    plans.append((name, .dequantize(q, try ONNXLayout.dequantizeLinear(q, name: name, file: file, scaleType: computeType))))
+                    if q.hasFractionalZeroPoints {
+                        plans.append((name, .castMul(q, try ONNXLayout.castMul(q, name: name, file: file, floatType: computeType),
+                                                     reason: "fractional zero points (fit: mse) have no DequantizeLinear form")))
+                    } else {
+                        plans.append((name, .dequantize(q, try ONNXLayout.dequantizeLinear(q, name: name, file: file, scaleType: computeType))))
+                    }
                 }
             case .float16(let bits):
                 try checkCount(bits.count, "the float16 encoding")

@@ -52,6 +52,9 @@ extension ONNXLayout {
     public static func dequantizeLinear(_ w: ONNXQuantizedWeight, name: String = "weight", file: String = "model",
                                         scaleType: Int32 = 1) throws -> DequantizeLinearForm {
         try w.validate(name: name, file: file)
+        guard !w.hasFractionalZeroPoints else {
+            throw FormatError(file: file, tensor: name, message: "has fractional zero points, which DequantizeLinear cannot hold; use the MatMulNBits or Cast/Sub/Mul form")
+        }
         let (rows, cols, perm) = matrixView(shape: w.shape, axis: w.axis)
         let codes = matrixCodes(w, rows: rows, cols: cols)
         let permuted = perm.map { permutedShape(w.shape, $0) } ?? w.shape
@@ -59,8 +62,8 @@ extension ONNXLayout {
         func codesTensor(_ v: [UInt8], dims: [Int]) -> Onnx_TensorProto {
             ONNXEncodeProto.tensor(type: w.onnxType, dims: dims, raw: w.bits == 8 ? v : packNibbles(v))
         }
-        func zeroPoints(_ z: [Int32], dims: [Int]) -> Onnx_TensorProto? {
-            z.allSatisfy({ $0 == 0 }) ? nil : codesTensor(z.map { UInt8(truncatingIfNeeded: $0) & (w.bits == 8 ? 0xFF : 0x0F) }, dims: dims)
+        func zeroPoints(_ z: [Float], dims: [Int]) -> Onnx_TensorProto? {
+            z.allSatisfy({ $0 == 0 }) ? nil : codesTensor(z.map { UInt8(truncatingIfNeeded: Int32($0)) & (w.bits == 8 ? 0xFF : 0x0F) }, dims: dims)
         }
         let scales = { (v: [Float], dims: [Int]) in ONNXEncodeProto.floats(type: scaleType, dims: dims, v) }
         let fp16 = scaleType == ONNXEncodeProto.float16
@@ -82,10 +85,9 @@ extension ONNXLayout {
                 var scaleDims = w.shape
                 scaleDims[b] /= g
                 let back = { (v: [Float]) -> [Float] in perm.map { inverseTranspose(v, shape: scaleDims, permutation: $0) } ?? v }
-                let zBack = { (v: [Int32]) -> [Int32] in perm.map { inverseTranspose(v, shape: scaleDims, permutation: $0) } ?? v }
                 return DequantizeLinearForm(
                     x: codesTensor(original(codes), dims: w.shape), scale: scales(back(w.scales), scaleDims),
-                    zeroPoint: zeroPoints(zBack(w.zeroPoints), dims: scaleDims), axis: b, blockSize: g,
+                    zeroPoint: zeroPoints(back(w.zeroPoints), dims: scaleDims), axis: b, blockSize: g,
                     reshape: nil, transpose: nil, minimumOpset: 21)
             }
             let scaleDims = [rows, cols / g]
@@ -114,13 +116,13 @@ extension ONNXLayout {
             var dims = [Int](repeating: 1, count: w.shape.count)
             if w.granularity == "per-tensor" { dims = [] } else if !dims.isEmpty { dims[w.axis] = rows }
             return CastMulForm(q: ONNXEncodeProto.tensor(type: qType, dims: w.shape, raw: xCodes),
-                               scale: floats(w.scales, dims), zeroPoint: zeros ? nil : floats(w.zeroPoints.map(Float.init), dims),
+                               scale: floats(w.scales, dims), zeroPoint: zeros ? nil : floats(w.zeroPoints, dims),
                                reshape: nil, transpose: nil)
         default:
             let groups = cols / w.group
             let dims = [rows, groups, 1]
             return CastMulForm(q: ONNXEncodeProto.tensor(type: qType, dims: [rows, groups, w.group], raw: codes),
-                               scale: floats(w.scales, dims), zeroPoint: zeros ? nil : floats(w.zeroPoints.map(Float.init), dims),
+                               scale: floats(w.scales, dims), zeroPoint: zeros ? nil : floats(w.zeroPoints, dims),
                                reshape: permuted, transpose: perm.map(inverse))
         }
     }

@@ -13,6 +13,7 @@ extension ONNXLayout {
         public var scales: Onnx_TensorProto
         /// UINT8 [N·ceil((K/blockSize)/2)]: per row n, the block zero points packed two per byte (even block in
         /// the low nibble, a row's odd last byte padded with 0); nil when every zero point is 8 (the default).
+        /// Fractional zero points are instead stored unpacked as [N·K/blockSize] of the scales' type.
         public var zeroPoints: Onnx_TensorProto?
         public var k: Int
         public var n: Int
@@ -47,9 +48,13 @@ extension ONNXLayout {
         let k = w.shape[0], n = w.shape[1], g = w.group
         let blocks = k / g
         let bytes = w.isSigned ? w.data.map { $0 ^ 0x88 } : w.data
-        let zps = w.zeroPoints.map { UInt8(w.isSigned ? $0 + 8 : $0) }
         var zpTensor: Onnx_TensorProto?
-        if !zps.allSatisfy({ $0 == 8 }) {
+        let zps = w.hasFractionalZeroPoints ? [] : w.zeroPoints.map { UInt8(Int32($0) + (w.isSigned ? 8 : 0)) }
+        if w.hasFractionalZeroPoints {
+            // Unsigned codes q + 8 for int4: the zero point moves by 8 as well, so (q − zp) is unchanged.
+            let shifted = w.isSigned ? w.zeroPoints.map { $0 + 8 } : w.zeroPoints
+            zpTensor = ONNXEncodeProto.floats(type: scaleType, dims: [n * blocks], shifted)
+        } else if !zps.allSatisfy({ $0 == 8 }) {
             let perRow = (blocks + 1) / 2
             var packed = [UInt8](repeating: 0, count: n * perRow)
             for r in 0..<n {

@@ -85,10 +85,15 @@ public struct QuantEncoding: Sendable, Hashable, Codable {
     public var scale: Digest
     /// Shape of the scale (and zero-point) tensors: [1], [rows] or [rows, cols/group].
     public var scaleShape: Shape
-    /// Zero points (int8 for signed types, uint8 for unsigned), nil when all are zero for a signed symmetric scheme.
+    /// Zero points (int8 for signed types, uint8 for unsigned, float32 for fractional ones), nil when all are zero
+    /// for a signed symmetric scheme.
     public var zeroPoint: Digest?
+    /// How the parameters were fitted when not `minmax`: "mse". With `symmetric` false the zero points are
+    /// fractional float32 values.
+    public var fit: String?
 
-    public init(dtype: DType, granularity: Granularity, group: Int, symmetric: Bool, rows: Int, cols: Int, axis: Int? = nil, scale: Digest, scaleShape: Shape, zeroPoint: Digest?) {
+    public init(dtype: DType, granularity: Granularity, group: Int, symmetric: Bool, rows: Int, cols: Int, axis: Int? = nil, scale: Digest, scaleShape: Shape, zeroPoint: Digest?, fit: String? = nil) {
+        self.fit = fit
         self.axis = axis
         self.dtype = dtype
         self.granularity = granularity
@@ -103,7 +108,11 @@ public struct QuantEncoding: Sendable, Hashable, Codable {
 
     public var blockCount: Int { scaleShape.elementCount ?? 0 }
     public var scaleBytes: Int { blockCount * 4 }
-    public var zeroPointBytes: Int { zeroPoint == nil ? 0 : blockCount }
+    public var zeroPointBytes: Int { zeroPoint == nil ? 0 : blockCount * (hasFractionalZeroPoints ? 4 : 1) }
+    /// Whether zero points are fractional (stored as float32): an asymmetric `fit: mse` scheme.
+    public var hasFractionalZeroPoints: Bool { fit == "mse" && !symmetric }
     /// The dtype zero points are stored in.
-    public var zeroPointDType: DType { dtype == .int8 || dtype == .int4 ? .int8 : .uint8 }
+    public var zeroPointDType: DType {
+        hasFractionalZeroPoints ? .float32 : (dtype == .int8 || dtype == .int4 ? .int8 : .uint8)
+    }
 }

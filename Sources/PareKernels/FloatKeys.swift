@@ -75,6 +75,18 @@ enum FloatKeys {
         return (lo, hi)
     }
 
+    /// (min, max) of ``orderedRaw(_:)`` keys over `n` ≥ 1 elements (NaN sorts beyond ±∞, as there).
+    @inline(never)
+    static func minMaxRaw(_ p: UnsafePointer<Float>, _ n: Int) -> (lo: Int32, hi: Int32) {
+        var lo = orderedRaw(p[0]), hi = lo
+        for i in 0..<n {
+            let k = orderedRaw(p[i])
+            lo = k < lo ? k : lo
+            hi = k > hi ? k : hi
+        }
+        return (lo, hi)
+    }
+
     /// (min(min(x), 0), max(max(x), 0)) over `n` elements with NaN ignored, as ordered keys.
     static func minMaxWithZero(_ p: UnsafePointer<Float>, _ n: Int) -> (lo: Int32, hi: Int32) {
         var lo: Int32 = 0, hi: Int32 = 0

@@ -39,6 +39,16 @@ struct QuantBlock {
         qhi = qmax
     }
 
+    /// Symmetric block with a given scale (> 0, with a finite reciprocal), as ``QuantFit/mse`` chooses it.
+    init(symmetricScale s: Float, type: WeightType) {
+        scale = s
+        inv = 1 / s
+        zeroPoint = type.symmetricZeroPoint
+        qlo = zeroPoint - type.halfRange
+        qhi = zeroPoint + type.halfRange
+        productsAreNotNaN = true
+    }
+
     init(_ scheme: QuantScheme, maxAbs: Float, lo: Float, hi: Float) {
         if scheme.symmetric {
             self.init(symmetric: maxAbs, type: scheme.type)

@@ -18,15 +18,27 @@
 ///   subnormal and `inv` is +∞) is treated as 0, so q = zp; ±∞ products clamp. NaN inputs are ignored by the
 ///   min / max / max|x| reductions (equivalently: treated as 0). Callers reject non-finite weights beforehand
 ///   with ``FiniteCheck``; these rules only guarantee the kernels never trap.
-/// - dequantization: `x̂ = Float(q − zp) · scale`.
+/// - dequantization: `x̂ = (Float(q) − zp) · scale` (for an integer zero point the same value as
+///   `Float(q − zp) · scale`).
+///
+/// These are the rules of ``QuantFit/minmax``. With ``QuantFit/mse`` (per-channel and per-group only), the scale
+/// of a symmetric block comes from a least-squares search and the codes follow the rule above; an asymmetric block
+/// gets a scale and a fractional Float zero point from the search, and codes
+/// `q = clamp(rne(x · inv + zp), qmin, qmax)` (a Float multiplication, then a Float addition).
 public struct QuantScheme: Sendable, Hashable {
     public var type: WeightType
     public var granularity: QuantGranularity
     public var symmetric: Bool
+    /// How block parameters are chosen (default ``QuantFit/minmax``).
+    public var fit: QuantFit
 
-    public init(type: WeightType, granularity: QuantGranularity, symmetric: Bool) {
+    public init(type: WeightType, granularity: QuantGranularity, symmetric: Bool, fit: QuantFit = .minmax) {
         self.type = type
         self.granularity = granularity
         self.symmetric = symmetric
+        self.fit = fit
     }
+
+    /// Whether zero points can be fractional: an asymmetric ``QuantFit/mse`` scheme.
+    public var hasFractionalZeroPoints: Bool { fit == .mse && !symmetric }
 }

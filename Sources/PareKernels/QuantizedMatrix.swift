@@ -9,10 +9,11 @@ public struct QuantizedMatrix: Sendable, Equatable {
     public var data: [UInt8]
     /// Scale per block, block order row-major: count 1 (per-tensor), rows (per-channel), rows*(cols/G) (per-group).
     public var scales: [Float]
-    /// Zero point per block (same count/order as scales), as an integer in [qmin, qmax] of the type.
-    public var zeroPoints: [Int32]
+    /// Zero point per block (same count/order as scales): an integer in [qmin, qmax] of the type, or any finite
+    /// Float for schemes with ``QuantScheme/hasFractionalZeroPoints``.
+    public var zeroPoints: [Float]
 
-    public init(rows: Int, cols: Int, data: [UInt8], scales: [Float], zeroPoints: [Int32]) {
+    public init(rows: Int, cols: Int, data: [UInt8], scales: [Float], zeroPoints: [Float]) {
         self.rows = rows
         self.cols = cols
         self.data = data

@@ -1,8 +1,8 @@
 extension Quantizer {
     /// x̂ = (q − zp) · scale, into a new array of rows*cols floats.
     ///
-    /// Computed per element as `Float(q − zp) * scale` (the integer difference is exact, the product is one Float
-    /// rounding), with scale and zp of the element's block. The matrix must have the layout `scheme` describes.
+    /// Computed per element as `(Float(q) − zp) * scale` with scale and zp of the element's block: for an integer
+    /// zero point the difference is exact (the same value as `Float(q − zp)`), so the product is the one rounding. The matrix must have the layout `scheme` describes.
     public static func dequantize(_ q: QuantizedMatrix, scheme: QuantScheme) -> [Float] {
         checkLayout(q, scheme: scheme, function: "Quantizer.dequantize")
         let count = q.rows * q.cols
@@ -42,16 +42,16 @@ extension Quantizer {
                 let dst = out + (i - start)
                 switch (type.bits, type.isSigned) {
                 case (8, true):
-                    for k in 0..<n { dst[k] = Float(Int32(Int8(bitPattern: row[c + k])) &- zp) * scale }
+                    for k in 0..<n { dst[k] = (Float(Int8(bitPattern: row[c + k])) - zp) * scale }
                 case (8, false):
-                    for k in 0..<n { dst[k] = Float(Int32(row[c + k]) &- zp) * scale }
+                    for k in 0..<n { dst[k] = (Float(row[c + k]) - zp) * scale }
                 default:
                     for k in 0..<n {
                         let e = c + k
                         let byte = row[e / 2]
                         let nibble = e % 2 == 0 ? byte & 0x0F : byte >> 4
                         let code = type.isSigned ? Int32(Int8(bitPattern: nibble << 4) >> 4) : Int32(nibble)
-                        dst[k] = Float(code &- zp) * scale
+                        dst[k] = (Float(code) - zp) * scale
                     }
                 }
                 i += n

@@ -16,6 +16,8 @@ extension Quantizer {
     public static func fast(_ x: UnsafeBufferPointer<Float>, rows: Int, cols: Int, scheme: QuantScheme,
                             threads: Int) -> QuantizedMatrix {
         scheme.checkShape(count: x.count, rows: rows, cols: cols, function: "Quantizer.fast")
+        precondition(scheme.fit == .minmax || scheme.granularity != .perTensor,
+                     "Quantizer.fast: fit mse needs a per-channel or per-group scheme")
         guard let src = x.baseAddress, !x.isEmpty else {
             return reference(x, rows: rows, cols: cols, scheme: scheme)
         }
@@ -24,7 +26,7 @@ extension Quantizer {
         let tensorBlock = scheme.granularity == .perTensor
             ? wholeTensorBlock(src, count: x.count, scheme: scheme, threads: threads) : nil
         var scales = [Float](repeating: tensorBlock?.scale ?? 0, count: blockCount)
-        var zeroPoints = [Int32](repeating: tensorBlock?.zeroPoint ?? 0, count: blockCount)
+        var zeroPoints = [Float](repeating: Float(tensorBlock?.zeroPoint ?? 0), count: blockCount)
         // Every byte is written below (4-bit rows including their padding nibble), so no zero fill is needed.
         let data = [UInt8](unsafeUninitializedCapacity: byteCount) { dataBuffer, initialized in
             scales.withUnsafeMutableBufferPointer { scaleBuffer in
@@ -47,11 +49,31 @@ extension Quantizer {
     static func quantizeRows(_ src: UnsafePointer<Float>, _ range: Range<Int>, cols: Int, scheme: QuantScheme,
                              tensorBlock: QuantBlock?,
                              into out: (data: UnsafeMutablePointer<UInt8>, scales: UnsafeMutablePointer<Float>,
-                                        zeroPoints: UnsafeMutablePointer<Int32>)) {
+                                        zeroPoints: UnsafeMutablePointer<Float>)) {
         let rowBytes = QuantizedMatrix.rowBytes(cols: cols, type: scheme.type)
         // 4-bit rows are quantized one byte per element into scratch, then packed.
         let scratch = scheme.type.bits == 8 ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: cols)
         defer { scratch?.deallocate() }
+        // Codes of the mse search, one Float per element of a block.
+        let fitScratch = scheme.fit == .mse ? UnsafeMutablePointer<Float>.allocate(capacity: scheme.blockLength(rows: 1, cols: cols)) : nil
+        defer { fitScratch?.deallocate() }
+        /// Quantizes the block of `n` elements at `p` into `dst`, storing its parameters at index `b`.
+        func block(_ p: UnsafePointer<Float>, _ n: Int, _ b: Int, _ dst: UnsafeMutablePointer<UInt8>) {
+            if let fitScratch, let (scale, zp) = fitBlockFast(p, n, scheme, fitScratch) {
+                out.scales[b] = scale
+                out.zeroPoints[b] = zp
+                if scheme.symmetric {
+                    quantizeSpan(p, n, QuantBlock(symmetricScale: scale, type: scheme.type), dst)
+                } else {
+                    quantizeAffine(p, n, inv: 1 / scale, zp: zp, type: scheme.type, dst)
+                }
+                return
+            }
+            let params = blockParameters(p, n, scheme)
+            out.scales[b] = params.scale
+            out.zeroPoints[b] = Float(params.zeroPoint)
+            quantizeSpan(p, n, params, dst)
+        }
         for r in range {
             let row = src + r * cols
             let target = scratch ?? out.data + r * rowBytes
@@ -59,17 +81,11 @@ extension Quantizer {
             case .perTensor:
                 quantizeSpan(row, cols, tensorBlock!, target)
             case .perChannel:
-                let block = blockParameters(row, cols, scheme)
-                out.scales[r] = block.scale
-                out.zeroPoints[r] = block.zeroPoint
-                quantizeSpan(row, cols, block, target)
+                block(row, cols, r, target)
             case .perGroup(let g):
                 let groups = cols / g
                 for j in 0..<groups {
-                    let block = blockParameters(row + j * g, g, scheme)
-                    out.scales[r * groups + j] = block.scale
-                    out.zeroPoints[r * groups + j] = block.zeroPoint
-                    quantizeSpan(row + j * g, g, block, target + j * g)
+                    block(row + j * g, g, r * groups + j, target + j * g)
                 }
             }
             if let scratch {

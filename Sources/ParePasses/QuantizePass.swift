@@ -60,7 +60,12 @@ public struct QuantizePass: WeightPass {
         let dataDigest = try context.store.put(q.data)
         let scaleDigest = try context.store.put(q.scales)
         let needsZeroPoint = !spec.symmetric || !scheme.type.isSigned
-        let zpDigest: Digest? = needsZeroPoint ? try context.store.put(q.zeroPoints.map { UInt8(truncatingIfNeeded: $0) }) : nil
+        let zpDigest: Digest?
+        if scheme.hasFractionalZeroPoints {
+            zpDigest = try context.store.put(q.zeroPoints)
+        } else {
+            zpDigest = needsZeroPoint ? try context.store.put(q.zeroPoints.map { UInt8(truncatingIfNeeded: Int32($0)) }) : nil
+        }
         let scaleShape: Shape
         let granularity: QuantEncoding.Granularity
         switch spec.granularity {
@@ -74,7 +79,8 @@ public struct QuantizePass: WeightPass {
         out.byteCount = q.data.count
         out.quant = QuantEncoding(
             dtype: dtype, granularity: granularity, group: spec.granularity == .perGroup ? spec.group : 0,
-            symmetric: spec.symmetric, rows: rows, cols: cols, axis: axis == 0 ? nil : axis, scale: scaleDigest, scaleShape: scaleShape, zeroPoint: zpDigest)
+            symmetric: spec.symmetric, rows: rows, cols: cols, axis: axis == 0 ? nil : axis, scale: scaleDigest, scaleShape: scaleShape, zeroPoint: zpDigest,
+            fit: spec.fit == .minmax ? nil : spec.fit.rawValue)
         out.passes.append(id)
         out.error = TensorError(stats)
         return out
@@ -95,7 +101,7 @@ public struct QuantizePass: WeightPass {
         case .perChannel: g = .perChannel
         case .perGroup: g = .perGroup(s.group)
         }
-        return QuantScheme(type: type, granularity: g, symmetric: s.symmetric)
+        return QuantScheme(type: type, granularity: g, symmetric: s.symmetric, fit: s.fit == .mse ? .mse : .minmax)
     }
 
     public static func dtype(_ d: WeightDType) -> DType {
@@ -117,7 +123,8 @@ public struct QuantizePass: WeightPass {
         case .perChannel: blocks = rows
         case .perGroup: blocks = rows * (cols / max(spec.group, 1))
         }
-        let zp = (!spec.symmetric || spec.dtype == .uint8 || spec.dtype == .uint4) ? blocks : 0
+        var zp = (!spec.symmetric || spec.dtype == .uint8 || spec.dtype == .uint4) ? blocks : 0
+        if spec.fit == .mse && !spec.symmetric { zp = blocks * 4 }
         return data + blocks * 4 + zp
     }
 }

@@ -7,4 +7,5 @@ struct PartialWeights: Sendable {
     var granularity: Located<WeightGranularity>?
     var group: Located<Int>?
     var symmetric: Located<Bool>?
+    var fit: Located<WeightFit>?
 }

@@ -12,7 +12,7 @@ enum PassDecoder {
         }
     }
 
-    static let weightKeys = ["dtype", "granularity", "group", "symmetric"]
+    static let weightKeys = ["dtype", "granularity", "group", "symmetric", "fit"]
     static let overrideKeys = ["match", "weights", "skip"]
 
     /// Reads one item of `passes:`: a pass name, or a single-key mapping `name: {config}`.
@@ -135,6 +135,7 @@ enum PassDecoder {
                     }
                 }
             case "symmetric": w.symmetric = r.bool(e.value, "'symmetric'")
+            case "fit": w.fit = r.choice(e.value, "'fit'", WeightFit.self)
             default: break
             }
         }

@@ -68,13 +68,17 @@ struct PassResolver {
     /// checked and their fields are recorded under `path`; lower layers only supply inherited values.
     private mutating func resolveWeights(_ layers: [PartialWeights], path: String, firstOwn: Int) -> WeightQuantSpec {
         var dtype = WeightDType.int8, granularity = WeightGranularity.perChannel
-        var group = WeightQuantSpec.defaultGroup, symmetric = true
-        var groupLoc: SourceLocation?
+        var group = WeightQuantSpec.defaultGroup, symmetric = true, fit = WeightFit.minmax
+        var groupLoc: SourceLocation?, fitLoc: SourceLocation?, granularityLoc: SourceLocation?
         for (i, w) in layers.enumerated() {
             let own = i >= firstOwn
             if own { locations[path] = w.location }
             if let v = w.dtype { dtype = v.value; if own { locations["\(path).dtype"] = v.location } }
-            if let v = w.granularity { granularity = v.value; if own { locations["\(path).granularity"] = v.location } }
+            if let v = w.granularity {
+                granularity = v.value
+                granularityLoc = own ? v.location : nil
+                if own { locations["\(path).granularity"] = v.location }
+            }
             if let v = w.group {
                 if own && granularity != .perGroup {
                     let origin = w.granularity != nil ? "" : " (\(layers[..<i].contains { $0.granularity != nil } ? "inherited" : "the default"))"
@@ -85,9 +89,18 @@ struct PassResolver {
                 groupLoc = own ? v.location : nil
             }
             if let v = w.symmetric { symmetric = v.value; if own { locations["\(path).symmetric"] = v.location } }
+            if let v = w.fit {
+                fit = v.value
+                fitLoc = own ? v.location : nil
+                if own { locations["\(path).fit"] = v.location }
+            }
         }
         if granularity == .perGroup, let groupLoc { locations["\(path).group"] = groupLoc }
-        return WeightQuantSpec(dtype: dtype, granularity: granularity, group: group, symmetric: symmetric)
+        if fit == .mse, granularity == .perTensor, let at = fitLoc ?? granularityLoc {
+            r.error("fit: mse searches each channel's or group's scale and needs granularity per-channel or per-group, "
+                    + "but the granularity here is per-tensor; use per-channel, or fit: minmax", at: at)
+        }
+        return WeightQuantSpec(dtype: dtype, granularity: granularity, group: group, symmetric: symmetric, fit: fit)
     }
 
     private mutating func resolveOverride(_ o: PartialOverride, index i: Int, base: [PartialWeights]) -> QuantOverride? {

@@ -48,6 +48,31 @@ import PareBuild
         }
     }
 
+    /// Asymmetric fit: mse has fractional zero points, which do not keep a pruned tensor's zeros: a plan-time
+    /// error at the `fit` of the quantize pass (symmetric fit: mse is fine), before any compute.
+    @Test(arguments: [false, true])
+    func fractionalZeroPointsAfterPruneAreAPlanTimeError(symmetric: Bool) throws {
+        let ws = try Workspace(recipe: """
+        recipe: t
+        model: { path: models/model.safetensors }
+        targets: [x86-64-avx2]
+        passes:
+          - prune: { pattern: "2:4", include: ["*mlp*"] }
+          - quantize: { weights: { dtype: int4, granularity: per-group, group: 32, symmetric: \(symmetric), fit: mse } }
+
+        """)
+        do {
+            let r = try ws.build()
+            #expect(symmetric, "expected a plan-time error")
+            #expect(r.executed > 0)
+        } catch let e as DiagnosticError {
+            #expect(!symmetric, "\(e)")
+            #expect(e.description.contains("recipe.yaml:6:99: error: 'quantize' quantizes tensor"), "\(e)")
+            #expect(e.description.contains("fractional zero points do not keep the zeros 'prune' made"), "\(e)")
+            #expect(!FileManager.default.fileExists(atPath: ws.dir + "/dist"))
+        }
+    }
+
     @Test func float16ComputeNeedsAnONNXModelAndFloat16Activations() throws {
         let ws = try Workspace(recipe: Self.recipe.replacingOccurrences(of: "  - quantize: { weights: { dtype: int8 } }", with: "  - cast: { dtype: fp16, compute: float16 }"))
         do {

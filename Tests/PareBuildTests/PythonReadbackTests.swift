@@ -27,6 +27,10 @@ import PareKernels
               weights: { dtype: uint4, granularity: per-group, group: 128, symmetric: false }
             - match: "*attn.v*"
               weights: { dtype: int4, granularity: per-channel, symmetric: false }
+            - match: "*mlp.up*"
+              weights: { dtype: uint4, granularity: per-group, group: 32, symmetric: false, fit: mse }
+            - match: "*attn.o*"
+              weights: { dtype: int4, granularity: per-group, group: 32, symmetric: true, fit: mse }
 
     """
 
@@ -63,8 +67,18 @@ import PareKernels
             let expected = Quantizer.dequantize(ref, scheme: scheme)
             #expect(y == expected, "\(name): Python's dequantization differs from pare's reference")
             // Error bound: half a step for symmetric schemes, one step for asymmetric ones (zero-point rounding).
+            // fit: mse may clip outliers, so only its SQNR gain over minmax is checked.
             let blocks = ref.scales.count
             let perBlock = x.count / blocks
+            if scheme.fit == .mse {
+                var plain = scheme
+                plain.fit = .minmax
+                let base = x.withUnsafeBufferPointer { Quantizer.reference($0, rows: rows, cols: cols, scheme: plain) }
+                let gain = Self.sqnr(x, y) - Self.sqnr(x, Quantizer.dequantize(base, scheme: plain))
+                #expect(gain > 0.2, "\(name): fit mse gains only \(gain) dB over minmax")
+                checked.insert(enc["dtype"] as! String + "/" + (enc["granularity"] as! String) + "/mse")
+                continue
+            }
             for i in 0..<x.count {
                 let scale = ref.scales[i / perBlock]
                 let bound = (scheme.symmetric ? 0.5 : 1.0) * scale * 1.0001 + 1e-7
@@ -75,7 +89,8 @@ import PareKernels
             }
             checked.insert(enc["dtype"] as! String + "/" + (enc["granularity"] as! String))
         }
-        #expect(checked == ["int8/per-channel", "uint8/per-tensor", "int4/per-group", "uint4/per-group", "int4/per-channel"])
+        #expect(checked == ["int8/per-channel", "uint8/per-tensor", "int4/per-group", "uint4/per-group", "int4/per-channel",
+                            "uint4/per-group/mse", "int4/per-group/mse"])
     }
 
     static func scheme(_ enc: [String: Any]) throws -> QuantScheme {
@@ -86,7 +101,18 @@ import PareKernels
         case "per-channel": g = .perChannel
         default: g = .perGroup(enc["group"] as! Int)
         }
-        return QuantScheme(type: type, granularity: g, symmetric: enc["symmetric"] as! Bool)
+        return QuantScheme(type: type, granularity: g, symmetric: enc["symmetric"] as! Bool,
+                           fit: (enc["fit"] as? String) == "mse" ? .mse : .minmax)
+    }
+
+    /// 10 log10(Σ x² / Σ (x − y)²) in Double.
+    static func sqnr(_ x: [Float], _ y: [Float]) -> Double {
+        var s = 0.0, n = 0.0
+        for (a, b) in zip(x, y) {
+            s += Double(a) * Double(a)
+            n += (Double(a) - Double(b)) * (Double(a) - Double(b))
+        }
+        return 10 * log10(s / n)
     }
 
     @Test func pythonReadsEveryBundleTensor() throws {

@@ -225,7 +225,7 @@ for a, b, npz in zip(args[0::3], args[1::3], args[2::3]):
             }
         }
         return ONNXQuantizedWeight(dtype: s.dtype, granularity: s.granularity, group: s.group, symmetric: s.symmetric,
-                                   axis: axis, shape: shape, data: data, scales: scales, zeroPoints: zps)
+                                   axis: axis, shape: shape, data: data, scales: scales, zeroPoints: zps.map(Float.init))
     }
 
     /// x̂ = (q − zp) · scale in the original layout, computed from the matrix view (oracle for the layouts).
@@ -246,7 +246,7 @@ for a, b, npz in zip(args[0::3], args[1::3], args[2::3]):
                 q = signed && nib >= 8 ? nib - 16 : nib
             }
             let b = i / block
-            m[i] = Float(q - Int(w.zeroPoints[b])) * w.scales[b]
+            m[i] = (Float(q) - w.zeroPoints[b]) * w.scales[b]
         }
         guard w.axis != 0, w.shape.count > 1 else { return m }
         let perm = [w.axis] + (0..<w.shape.count).filter { $0 != w.axis }

@@ -90,7 +90,7 @@ struct QuantizerTests {
         var x: [Float]
         var data: [UInt8]
         var scales: [Float]
-        var zeroPoints: [Int32]
+        var zeroPoints: [Float]
         var testDescription: String { "\(scheme.type) \(scheme.granularity) sym=\(scheme.symmetric) \(x)" }
     }
 
@@ -148,7 +148,7 @@ struct QuantizerTests {
                 let length = scheme.blockLength(rows: rows, cols: cols)
                 for i in x.indices {
                     let b = i / length
-                    let scale = q.scales[b], zp = q.zeroPoints[b]
+                    let scale = q.scales[b], zp = Int32(exactly: q.zeroPoints[b])!
                     #expect(scale > 0)
                     #expect(zp >= type.qmin && zp <= type.qmax)
                     let (lo, hi) = symmetric ? (zp - type.halfRange, zp + type.halfRange) : (type.qmin, type.qmax)
@@ -174,7 +174,7 @@ struct QuantizerTests {
         let blocks = rows * cols / g
         let scales = (0..<blocks).map { _ in rng.float(0.001, 2) }
         let zps = (0..<blocks).map { _ in Int32(rng.int(Int(type.qmin)...Int(type.qmax))) }
-        let q = QuantizedMatrix(rows: rows, cols: cols, data: data, scales: scales, zeroPoints: zps)
+        let q = QuantizedMatrix(rows: rows, cols: cols, data: data, scales: scales, zeroPoints: zps.map(Float.init))
         let codes = decodeCodes(q, type: type)
         let xhat = Quantizer.dequantize(q, scheme: scheme)
         #expect(xhat.count == rows * cols)

@@ -131,6 +131,17 @@ private let goldenCases: [GoldenCase] = [
             "recipes/a.yaml:5:35: error: 'group' applies only to granularity per-group, but the granularity here is per-channel "
             + "(the default); remove 'group' or write granularity: per-group",
         ]),
+    GoldenCase(name: "fit mse with per-tensor", yaml: header + """
+          - quantize: { weights: { granularity: per-tensor, fit: mse } }
+        """, expected: [
+            "recipes/a.yaml:5:58: error: fit: mse searches each channel's or group's scale and needs granularity per-channel "
+            + "or per-group, but the granularity here is per-tensor; use per-channel, or fit: minmax",
+        ]),
+    GoldenCase(name: "misspelled fit", yaml: header + """
+          - quantize: { weights: { fit: mes } }
+        """, expected: [
+            "recipes/a.yaml:5:33: error: 'fit' 'mes' is not one of minmax, mse (did you mean 'mse'?)",
+        ]),
     GoldenCase(name: "odd group", yaml: header + """
           - quantize: { weights: { granularity: per-group, group: 33 } }
         """, expected: [
