@@ -43,8 +43,9 @@ enum KernelBenchmarks {
         defer { destination.deallocate() }
         memset(destination, 0, bytes)
 
-        func quantize(_ type: WeightType, _ granularity: QuantGranularity, symmetric: Bool) -> (Int) -> Int {
-            let scheme = QuantScheme(type: type, granularity: granularity, symmetric: symmetric)
+        func quantize(_ type: WeightType, _ granularity: QuantGranularity, symmetric: Bool,
+                      fit: QuantFit = .minmax) -> (Int) -> Int {
+            let scheme = QuantScheme(type: type, granularity: granularity, symmetric: symmetric, fit: fit)
             return { threads in
                 x.withUnsafeBufferPointer { Quantizer.fast($0, rows: rows, cols: cols, scheme: scheme, threads: threads) }.data.count
             }
@@ -74,6 +75,8 @@ enum KernelBenchmarks {
             Kernel(name: "uint8 per-channel asym", run: quantize(.uint8, .perChannel, symmetric: false)),
             Kernel(name: "int4 per-group 32 sym", run: quantize(.int4, .perGroup(32), symmetric: true)),
             Kernel(name: "uint4 per-group 128 asym", run: quantize(.uint4, .perGroup(128), symmetric: false)),
+            Kernel(name: "int4 per-group 32 sym mse", run: quantize(.int4, .perGroup(32), symmetric: true, fit: .mse)),
+            Kernel(name: "int4 per-group 32 asym mse", run: quantize(.int4, .perGroup(32), symmetric: false, fit: .mse)),
             Kernel(name: "fp16 cast") { threads in x.withUnsafeBufferPointer { HalfPrecision.toFloat16($0, threads: threads) }.count },
             Kernel(name: "bf16 cast") { threads in x.withUnsafeBufferPointer { HalfPrecision.toBFloat16($0, threads: threads) }.count },
             Kernel(name: "magnitude prune 50%") { threads in

@@ -54,12 +54,9 @@ extension Quantizer {
         // 4-bit rows are quantized one byte per element into scratch, then packed.
         let scratch = scheme.type.bits == 8 ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: cols)
         defer { scratch?.deallocate() }
-        // Codes of the mse search, one Float per element of a block.
-        let fitScratch = scheme.fit == .mse ? UnsafeMutablePointer<Float>.allocate(capacity: scheme.blockLength(rows: 1, cols: cols)) : nil
-        defer { fitScratch?.deallocate() }
         /// Quantizes the block of `n` elements at `p` into `dst`, storing its parameters at index `b`.
         func block(_ p: UnsafePointer<Float>, _ n: Int, _ b: Int, _ dst: UnsafeMutablePointer<UInt8>) {
-            if let fitScratch, let (scale, zp) = fitBlockFast(p, n, scheme, fitScratch) {
+            if scheme.fit == .mse, let (scale, zp) = fitBlockFast(p, n, scheme) {
                 out.scales[b] = scale
                 out.zeroPoints[b] = zp
                 if scheme.symmetric {

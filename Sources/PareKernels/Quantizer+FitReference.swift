@@ -8,17 +8,20 @@ extension Quantizer {
     ///   ``QuantFit/ratios``; asymmetric, with `lo = min(x) < hi = max(x)` (otherwise the minmax rules),
     ///   `l = lo · a`, `h = hi · b` for every pair (a outer), `s = Float((Double(h) − Double(l)) / (qmax − qmin))`
     ///   and `zp = Float(qmin) − l / s`. A start whose s is not > 0 or whose `1 / s` is not finite is skipped.
+    ///   Asymmetric starts are screened: only the ``QuantFit/refined`` with the smallest error (the error defined
+    ///   below; ties go to the earlier start) are refined, in that order.
     /// - **Refinement**, ``QuantFit/refinements`` times: codes with the current parameters (symmetric: the centred
     ///   code `c = clamp(rne(x · inv), −halfRange, halfRange)`; asymmetric: `q = clamp(rne(x · inv + zp), qmin,
-    ///   qmax)`, `inv = 1 / s` as a Float), then the least-squares fit for those codes in Double: symmetric
-    ///   `s' = Σ c·x / Σ c²`; asymmetric `s' = (n·Σ q·x − Σq·Σx) / (n·Σq² − (Σq)²)`, `m' = (Σx − s'·Σq) / n`,
-    ///   `zp' = Float(−m' / s')`, `s = Float(s')`. Refinement stops early when a denominator is 0 or the new s is
-    ///   not > 0, its reciprocal or zp' is not finite.
-    /// - **Choice**: the error `Σ (Double(x) − Double(x̂))²` of each refined start, with x̂ the Float
-    ///   dequantization of the codes; the first start with the smallest error wins. No start left → minmax rules.
+    ///   qmax)`, `inv = 1 / s` as a Float), then the least-squares fit for those codes, in Double from the Float
+    ///   sums: symmetric `s' = Σ c·x / Σ c²`; asymmetric `s' = (n·Σ q·x − Σq·Σx) / (n·Σq² − (Σq)²)`,
+    ///   `m' = (Σx − s'·Σq) / n`, `zp' = Float(−m' / s')`; then `s = Float(s')`. Refinement stops early when a
+    ///   denominator is not > 0 or the new s is not > 0, its reciprocal or zp' is not finite.
+    /// - **Choice**: the error `Σ (x − x̂)²` of each refined start, with x̂ = (q − zp) · s (symmetric: c · s) and
+    ///   d = x − x̂ in Float; the first refined start (in refinement order) with the smallest error wins. No start
+    ///   left → minmax rules.
     ///
-    /// Every Σ over x-dependent terms is a Double sum in 8 lanes (element i into lane i mod 8, in order of i),
-    /// combined as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)); sums of codes are exact integers. Symmetric
+    /// Every Σ is a Float sum in 8 lanes (element i into lane i mod 8, in order of i; products q·x and d·d rounded
+    /// to Float first), combined as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). Symmetric
     /// blocks keep the integer zero point of the type and the code rule of ``QuantScheme``; asymmetric blocks get
     /// the Float zero point zp and codes `clamp(rne(x · inv + zp), qmin, qmax)`.
     public static func fitReference(_ x: UnsafeBufferPointer<Float>, rows: Int, cols: Int,
@@ -65,9 +68,9 @@ extension Quantizer {
         Swift.min(Swift.max((x * inv + zp).rounded(.toNearestOrEven), Float(type.qmin)), Float(type.qmax))
     }
 
-    /// The 8-lane Double sum of `term(i)` for i in 0..<n described on ``fitReference(_:rows:cols:scheme:)``.
-    static func laneSumReference(_ n: Int, _ term: (Int) -> Double) -> Double {
-        var lanes = [Double](repeating: 0, count: 8)
+    /// The 8-lane Float sum of `term(i)` for i in 0..<n described on ``fitReference(_:rows:cols:scheme:)``.
+    static func laneSumReference(_ n: Int, _ term: (Int) -> Float) -> Float {
+        var lanes = [Float](repeating: 0, count: 8)
         for i in 0..<n { lanes[i % 8] += term(i) }
         return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
     }
@@ -76,10 +79,11 @@ extension Quantizer {
     static func fitBlockReference(_ x: [Float], _ scheme: QuantScheme) -> (Float, Float)? {
         guard x.allSatisfy(\.isFinite) else { return nil }
         let n = x.count
-        var best: (scale: Float, zp: Float, error: Double)?
-        func consider(_ s: Float, _ zp: Float, _ dequantized: (Int) -> Float) {
+        var best: (scale: Float, zp: Float, error: Float)?
+        /// Keeps (s, zp) if the error of `codes` dequantized as (code − offset) · s is the smallest so far.
+        func consider(_ s: Float, _ zp: Float, _ codes: [Float], offset: Float) {
             let error = laneSumReference(n) { i in
-                let d = Double(x[i]) - Double(dequantized(i))
+                let d = x[i] - (codes[i] - offset) * s
                 return d * d
             }
             if best == nil || error < best!.error { best = (s, zp, error) }
@@ -88,51 +92,67 @@ extension Quantizer {
             let half = scheme.type.halfRange
             let maxAbs = x.map { abs($0) }.max() ?? 0
             guard maxAbs > 0 else { return nil }
+            let zp = Float(scheme.type.symmetricZeroPoint)
             for a in QuantFit.ratios {
                 var s = maxAbs * a / Float(half)
                 guard s > 0, (1 / s).isFinite else { continue }
                 for _ in 0..<QuantFit.refinements {
                     let inv = 1 / s
                     let c = x.map { symmetricCodeReference($0, inv, half) }
-                    let cc = c.reduce(0.0) { $0 + Double($1) * Double($1) }
+                    let cc = laneSumReference(n) { c[$0] * c[$0] }
                     guard cc > 0 else { break }
-                    let cx = laneSumReference(n) { Double(c[$0]) * Double(x[$0]) }
-                    let next = Float(cx / cc)
+                    let cx = laneSumReference(n) { c[$0] * x[$0] }
+                    let next = Float(Double(cx) / Double(cc))
                     guard next > 0, (1 / next).isFinite else { break }
                     s = next
                 }
                 let inv = 1 / s
-                consider(s, Float(scheme.type.symmetricZeroPoint)) { symmetricCodeReference(x[$0], inv, half) * s }
+                // The centred codes c dequantize as c · s, i.e. (c − 0) · s.
+                consider(s, zp, x.map { symmetricCodeReference($0, inv, half) }, offset: 0)
             }
         } else {
             let lo = x.min()!, hi = x.max()!
             guard lo < hi else { return nil }
             let qmin = Float(scheme.type.qmin), span = Double(scheme.type.qmax - scheme.type.qmin)
+            let sx = Double(laneSumReference(n) { x[$0] })
+            func error(_ s: Float, _ zp: Float) -> Float {
+                let inv = 1 / s
+                return laneSumReference(n) { i in
+                    let d = x[i] - (affineCodeReference(x[i], inv, zp, scheme.type) - zp) * s
+                    return d * d
+                }
+            }
+            // Screening: every start's error; the QuantFit.refined best (ties: the earlier start) are refined.
+            var starts: [(s: Float, zp: Float, error: Float)] = []
             for a in QuantFit.ratios {
                 for b in QuantFit.ratios {
                     let l = lo * a, h = hi * b
-                    var s = Float((Double(h) - Double(l)) / span)
+                    let s = Float((Double(h) - Double(l)) / span)
                     guard s > 0, (1 / s).isFinite else { continue }
-                    var zp = qmin - l / s
-                    for _ in 0..<QuantFit.refinements {
-                        let inv = 1 / s
-                        let q = x.map { affineCodeReference($0, inv, zp, scheme.type) }
-                        let sq = q.reduce(0.0) { $0 + Double($1) }
-                        let sqq = q.reduce(0.0) { $0 + Double($1) * Double($1) }
-                        let det = Double(n) * sqq - sq * sq
-                        guard det > 0 else { break }
-                        let sqx = laneSumReference(n) { Double(q[$0]) * Double(x[$0]) }
-                        let sx = laneSumReference(n) { Double(x[$0]) }
-                        let sD = (Double(n) * sqx - sq * sx) / det
-                        let mD = (sx - sD * sq) / Double(n)
-                        let next = Float(sD), nextZP = Float(-mD / sD)
-                        guard next > 0, (1 / next).isFinite, nextZP.isFinite else { break }
-                        s = next
-                        zp = nextZP
-                    }
-                    let inv = 1 / s
-                    consider(s, zp) { (affineCodeReference(x[$0], inv, zp, scheme.type) - zp) * s }
+                    let zp = qmin - l / s
+                    starts.append((s, zp, error(s, zp)))
                 }
+            }
+            let ranked = starts.indices.sorted { (starts[$0].error, $0) < (starts[$1].error, $1) }.prefix(QuantFit.refined)
+            for index in ranked {
+                var (s, zp, _) = starts[index]
+                for _ in 0..<QuantFit.refinements {
+                    let inv = 1 / s
+                    let q = x.map { affineCodeReference($0, inv, zp, scheme.type) }
+                    let sq = Double(laneSumReference(n) { q[$0] })
+                    let sqq = Double(laneSumReference(n) { q[$0] * q[$0] })
+                    let det = Double(n) * sqq - sq * sq
+                    guard det > 0 else { break }
+                    let sqx = Double(laneSumReference(n) { q[$0] * x[$0] })
+                    let sD = (Double(n) * sqx - sq * sx) / det
+                    let mD = (sx - sD * sq) / Double(n)
+                    let next = Float(sD), nextZP = Float(-mD / sD)
+                    guard next > 0, (1 / next).isFinite, nextZP.isFinite else { break }
+                    s = next
+                    zp = nextZP
+                }
+                let e = error(s, zp)
+                if best == nil || e < best!.error { best = (s, zp, e) }
             }
         }
         return best.map { ($0.scale, $0.zp) }
