@@ -12,6 +12,10 @@ Models (graphs built with onnx.helper, float32 weights from numpy.random.default
     external          `transformer` saved with external data (external.onnx + external.onnx.data)
     big-transformer   ~95 MB of float32 weights (d=768, 12 heads, 2 blocks, vocab 6144); only with --only
     huge-transformer  ~520 MB of float32 weights (d=1024, 16 heads, 9 blocks, vocab 8192); only with --only
+    giant-transformer ~2.34 GB of float32 weights (d=2048, 16 heads, 9 blocks, vocab 32000), over protobuf's 2 GiB
+                      limit, so saved with external data (giant-transformer.onnx + giant-transformer.onnx.data,
+                      each tensor at a 4096-byte aligned offset); its weights are streamed to the data file as
+                      they are drawn, so at most one tensor (262 MB) is in memory; only with --only
 
 Without --only, the first four are written. Same seed and opset -> byte-identical files (.onnx and .npz).
 Each model also gets OUTDIR/<name>.inputs.npz: 8 samples, keys "NNNN.<input name>" (images ~N(0,1), token ids
@@ -60,13 +64,51 @@ def _c_order(array) -> np.ndarray:
     return a if a.flags.c_contiguous else a.copy(order="C")
 
 
+class ExternalSink:
+    """Writes initializers of at least `threshold` bytes to one external-data file as they are made (each at an
+    offset that is a multiple of ALIGN, gaps zero-filled) and returns TensorProtos that point there, so a model
+    over protobuf's 2 GiB limit is built without holding its weights: only the tensor being written is in memory."""
+
+    ALIGN = 4096
+
+    def __init__(self, path: str, location: str, threshold: int = 1024):
+        self.location = location
+        self.threshold = threshold
+        self._f = open(path, "wb")
+
+    def tensor(self, name: str, array: np.ndarray) -> TensorProto:
+        a = _c_order(array)
+        if a.nbytes < self.threshold:
+            return numpy_helper.from_array(a, name)
+        if sys.byteorder != "little" and a.dtype.itemsize > 1:
+            a = a.byteswap()  # ONNX stores little-endian
+        pad = -self._f.tell() % self.ALIGN
+        self._f.write(b"\0" * pad)
+        offset = self._f.tell()
+        self._f.write(memoryview(a).cast("B"))
+        t = TensorProto(name=name, data_type=helper.np_dtype_to_tensor_dtype(a.dtype), dims=list(a.shape),
+                        data_location=TensorProto.EXTERNAL)
+        for key, value in (("location", self.location), ("offset", str(offset)), ("length", str(a.nbytes))):
+            entry = t.external_data.add()
+            entry.key, entry.value = key, value
+        return t
+
+    def close(self) -> int:
+        """Closes the file; returns its size."""
+        size = self._f.tell()
+        self._f.close()
+        return size
+
+
 class GraphBuilder:
     """Collects nodes and initializers, naming nodes and tensors the way torch.onnx.export does:
-    node `/scope/Op` (then `/scope/Op_1`, ...), output `/scope/Op_output_0`."""
+    node `/scope/Op` (then `/scope/Op_1`, ...), output `/scope/Op_output_0`. With a `sink`, initializers go
+    straight to its external-data file."""
 
-    def __init__(self, opset: int, rng: np.random.Generator):
+    def __init__(self, opset: int, rng: np.random.Generator, sink: ExternalSink = None):
         self.opset = opset
         self.rng = rng
+        self.sink = sink
         self.nodes = []
         self.initializers = []
         self._names = set()
@@ -81,8 +123,13 @@ class GraphBuilder:
         return name
 
     def tensor(self, name: str, array: np.ndarray) -> str:
-        """Adds an initializer holding `array` (stored as raw_data, like exporters do)."""
-        self.initializers.append(numpy_helper.from_array(_c_order(array), self._claim(name)))
+        """Adds an initializer holding `array` (stored as raw_data, like exporters do; in the sink's file when
+        the builder has one)."""
+        name = self._claim(name)
+        if self.sink is not None:
+            self.initializers.append(self.sink.tensor(name, array))
+        else:
+            self.initializers.append(numpy_helper.from_array(_c_order(array), name))
         return name
 
     def normal(self, name: str, shape, std: float, mean: float = 0.0) -> str:
@@ -276,13 +323,15 @@ class TransformerConfig:
 SMALL = TransformerConfig(vocab=512, d=64, heads=4, layers=1)
 BIG = TransformerConfig(vocab=6144, d=768, heads=12, layers=2)
 HUGE = TransformerConfig(vocab=8192, d=1024, heads=16, layers=9)
+GIANT = TransformerConfig(vocab=32000, d=2048, heads=16, layers=9)
 
 
-def build_transformer(seed: int, opset: int, cfg: TransformerConfig, name: str) -> onnx.ModelProto:
+def build_transformer(seed: int, opset: int, cfg: TransformerConfig, name: str,
+                      sink: ExternalSink = None) -> onnx.ModelProto:
     """Token embedding + positions, `cfg.layers` pre-norm encoder blocks (multi-head self-attention without a
     mask, GELU MLP), and an LM head MatMul to [1, seq, vocab] logits, like a torch/Hugging Face export.
-    MatMul weights are stored [in, out]."""
-    g = GraphBuilder(opset, np.random.default_rng(seed))
+    MatMul weights are stored [in, out]. With a `sink`, the weights are written to its external-data file."""
+    g = GraphBuilder(opset, np.random.default_rng(seed), sink)
     d, h, s = cfg.d, cfg.heads, cfg.seq
     dh = d // h
     if dh * h != d:
@@ -430,9 +479,10 @@ def verify(path: str, inputs: dict) -> dict:
 @dataclass(frozen=True)
 class Fixture:
     name: str
-    build: object  # (seed, opset) -> ModelProto
+    build: object  # (seed, opset) -> ModelProto; (seed, opset, sink) -> ModelProto when streamed
     vocab: int = 0
     external: bool = False
+    streamed: bool = False  # weights written to <name>.onnx.data while the graph is built (ExternalSink)
     on_demand: bool = False
     config: TransformerConfig = None
 
@@ -448,13 +498,24 @@ FIXTURES = [
             on_demand=True, config=BIG),
     Fixture("huge-transformer", lambda s, o: build_transformer(s, o, HUGE, "huge-transformer"), vocab=HUGE.vocab,
             on_demand=True, config=HUGE),
+    Fixture("giant-transformer", lambda s, o, sink: build_transformer(s, o, GIANT, "giant-transformer", sink),
+            vocab=GIANT.vocab, streamed=True, on_demand=True, config=GIANT),
 ]
 
 
 def write_fixture(fx: Fixture, outdir: str, seed: int, opset: int, check: bool) -> dict:
     t0 = time.perf_counter()
-    model = fx.build(seed, opset)
     path = os.path.join(outdir, f"{fx.name}.onnx")
+    sink = None
+    if fx.streamed:
+        data_name = f"{fx.name}.onnx.data"
+        sink = ExternalSink(os.path.join(outdir, data_name), data_name)
+        try:
+            model = fx.build(seed, opset, sink)
+        finally:
+            data_bytes = sink.close()
+    else:
+        model = fx.build(seed, opset)
     summary = {"name": f"{fx.name}.onnx", "opset": opset, "ir_version": model.ir_version,
                "params": count_params(model),
                "ops": dict(sorted(Counter(n.op_type for n in model.graph.node).items()))}
@@ -465,7 +526,11 @@ def write_fixture(fx: Fixture, outdir: str, seed: int, opset: int, check: bool) 
         summary["config"] = {"vocab": c.vocab, "d": c.d, "heads": c.heads, "layers": c.layers, "seq": c.seq,
                              "mlp": c.d * c.mlp_ratio, "weights_mb": round(c.params * 4 / 1e6, 1)}
     inputs = make_inputs(model, seed, fx.vocab)
-    if fx.external:
+    if sink is not None:
+        onnx.save_model(model, path)  # the weights are already in the data file; this is the small graph
+        summary["external_data"] = sink.location
+        summary["external_data_bytes"] = data_bytes
+    elif fx.external:
         data_name = f"{fx.name}.onnx.data"
         data_path = os.path.join(outdir, data_name)
         if os.path.exists(data_path):

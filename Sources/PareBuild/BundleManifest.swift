@@ -10,7 +10,14 @@ public struct BundleManifest: Sendable, Codable {
     public struct TargetInfo: Sendable, Codable { public var id: String; public var name: String; public var kind: String; public var vendor: String; public var format: String }
     public struct Source: Sendable, Codable { public var path: String; public var sha256: String; public var format: String; public var artifact: String; public var tensors: Int; public var bytes: Int }
     public struct PassEntry: Sendable, Codable { public var id: String; public var pass: String; public var version: Int; public var config: JSONValue }
-    public struct Output: Sendable, Codable { public var file: String; public var format: String; public var sha256: String; public var bytes: Int; public var artifact: String }
+    /// The ONNX external-data sidecar that holds the model's weights (`model.onnx.data`).
+    public struct ExternalData: Sendable, Codable { public var file: String; public var sha256: String; public var bytes: Int }
+    public struct Output: Sendable, Codable {
+        public var file: String; public var format: String; public var sha256: String; public var bytes: Int; public var artifact: String
+        /// ONNX: the sidecar beside `file` that holds its weights; absent when the model file holds them.
+        public var externalData: ExternalData? = nil
+        enum CodingKeys: String, CodingKey { case file, format, sha256, bytes, artifact, externalData = "external_data" }
+    }
     public struct Sizes: Sendable, Codable {
         /// Bytes of all tensors in the source model.
         public var sourceTensorBytes: Int

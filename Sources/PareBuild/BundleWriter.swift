@@ -1,10 +1,12 @@
 import Foundation
 import PareBasics
 import PareFormats
+import PareRecipe
 import PareTensor
 import SwiftProtobuf
 
-/// Writes a bundle folder and its archive: `model.safetensors` in the layout of docs/bundle-format.md,
+/// Writes a bundle folder and its archive: `model.safetensors` in the layout of docs/bundle-format.md (or
+/// `model.onnx`, with its weights in `model.onnx.data` when the model needs it or the recipe asks for it),
 /// `manifest.json`, `SHA256SUMS`, and `<target>.tar`. Everything is written under temporary names and renamed
 /// into place, so a bundle appears only when complete.
 struct BundleWriter {
@@ -17,10 +19,21 @@ struct BundleWriter {
     var format: ModelFileFormat = .safetensors
     /// How compressed weights are written into ONNX models (what the target's runtime runs).
     var onnxOptions = ONNXEncodeOptions()
+    /// ONNX: whether weights go to the sidecar `model.onnx.data` always, or only when the model needs it.
+    var externalData: ExternalDataMode = .default
 
     var modelFileName: String { format == .onnx ? "model.onnx" : "model.safetensors" }
     /// ONNX models of 2 GiB or more keep their weights here, beside model.onnx (ONNX external data).
     static let externalDataName = "model.onnx.data"
+    /// How far below protobuf's limit a model already gets the sidecar: room for what the size estimate leaves
+    /// out (the length prefixes and field tags the payloads add to the skeleton).
+    static let externalDataMargin = 64 << 20
+
+    /// The `auto` rule: true when a model whose payloads total `payloadBytes` and whose skeleton (the model without
+    /// them) serializes to `skeletonBytes` comes within `externalDataMargin` of `limit`, so it cannot be one file.
+    static func needsExternalData(payloadBytes: Int, skeletonBytes: Int, limit: Int = ONNXWriter.maxProtobufSize) -> Bool {
+        payloadBytes + skeletonBytes >= limit - externalDataMargin
+    }
 
     var bundleDir: String { "\(recipeDir)/\(target)" }
     var tarPath: String { "\(recipeDir)/\(target).tar" }
@@ -86,10 +99,19 @@ struct BundleWriter {
             switch format {
             case .onnx:
                 let (onnx, payloads, report) = try BundleWriter.onnxModel(for: model, store: store, options: onnxOptions)
-                // Protobuf files cannot exceed 2 GiB: larger models keep their weights in a sidecar file.
-                let payloadBytes = payloads.values.reduce(0) { $0 + $1.count }
-                let skeletonBytes = (try onnx.serializedBytes() as [UInt8]).count
-                if payloadBytes + skeletonBytes >= ONNXWriter.maxProtobufSize - (64 << 20) {
+                // Protobuf files cannot exceed 2 GiB: larger models (or every model, with external_data: always) keep
+                // their weights in a sidecar file.
+                let sidecar: Bool
+                switch externalData {
+                case .always: sidecar = true
+                case .auto:
+                    let payloadBytes = payloads.values.reduce(0) { $0 + $1.count }
+                    let skeletonBytes = (try onnx.serializedBytes() as [UInt8]).count
+                    sidecar = BundleWriter.needsExternalData(payloadBytes: payloadBytes, skeletonBytes: skeletonBytes)
+                }
+                if sidecar {
+                    var onnx = onnx, payloads = payloads
+                    BundleWriter.moveInlineData(&onnx, payloads: &payloads)
                     try ONNXWriter.write(to: modelPath, model: onnx, payloads: payloads, externalData: BundleWriter.externalDataName)
                     extraFiles.append(BundleWriter.externalDataName)
                 } else {
@@ -104,15 +126,17 @@ struct BundleWriter {
             let modelBytes = FileStat.of(modelPath)?.size ?? 0
             manifest.output.sha256 = modelDigest.hex
             manifest.output.bytes = modelBytes
+            var extraRecords: [BundleRecord.File] = []
+            for name in extraFiles {
+                let p = "\(staging)/\(name)"
+                extraRecords.append(BundleRecord.File(name: name, sha256: try FileDigest.of(path: p), bytes: FileStat.of(p)?.size ?? 0))
+            }
+            manifest.output.externalData = extraRecords.first.map { .init(file: $0.name, sha256: $0.sha256.hex, bytes: $0.bytes) }
             let manifestData = try CanonicalJSON.encode(manifest, pretty: true)
             try AtomicFile.write(manifestData, to: staging + "/manifest.json")
             let manifestFile = BundleRecord.File(name: "manifest.json", sha256: Digest.of(manifestData), bytes: manifestData.count)
             let modelFile = BundleRecord.File(name: modelFileName, sha256: modelDigest, bytes: modelBytes)
-            var files = [manifestFile, modelFile]
-            for name in extraFiles {
-                let p = "\(staging)/\(name)"
-                files.append(BundleRecord.File(name: name, sha256: try FileDigest.of(path: p), bytes: FileStat.of(p)?.size ?? 0))
-            }
+            var files = [manifestFile, modelFile] + extraRecords
             files.sort { $0.name < $1.name }
             let sums = files.map { "\($0.sha256.hex)  \($0.name)\n" }.joined()
             try AtomicFile.write(Data(sums.utf8), to: staging + "/SHA256SUMS")

@@ -12,6 +12,8 @@ extension Executor {
         var passes: [BundleManifest.PassEntry]
         var target: BundleManifest.TargetInfo
         var tar: Bool
+        /// `bundle.external_data`: whether an ONNX model's weights always go to `model.onnx.data`.
+        var externalData: ExternalDataMode
         var mtime: Int
         var tool: String
         /// ONNX: the contrib ops the target's runtime has (decides MatMulNBits).
@@ -28,12 +30,14 @@ extension Executor {
         var passes: [PassConfig]
         var ids: [String]
         var tar: Bool
+        var externalData: ExternalDataMode
     }
 
     func recipeDigest(for target: String) -> Digest {
         let passes = plan.recipe.passes(for: target)
         let resolved = ResolvedRecipe(recipe: plan.recipe.name, model: plan.recipe.model.givenPath, format: plan.recipe.model.format.rawValue,
-                                      target: target, passes: passes.map(\.config), ids: passes.map(\.id), tar: plan.recipe.bundle.tar)
+                                      target: target, passes: passes.map(\.config), ids: passes.map(\.id), tar: plan.recipe.bundle.tar,
+                                      externalData: plan.recipe.bundle.externalData)
         return (try? CanonicalJSON.digest(resolved)) ?? Digest.of("")
     }
 
@@ -47,7 +51,7 @@ extension Executor {
         return BundleConfig(
             recipe: .init(name: plan.recipe.name, sha256: recipeDigest(for: target.id).hex), source: src, passes: passes,
             target: .init(id: target.id, name: target.name, kind: target.kind.rawValue, vendor: target.vendor, format: plan.sourceHeader.format.rawValue),
-            tar: plan.recipe.bundle.tar, mtime: options.archiveMTime, tool: pareVersion,
+            tar: plan.recipe.bundle.tar, externalData: plan.recipe.bundle.externalData, mtime: options.archiveMTime, tool: pareVersion,
             runtimeOps: plan.sourceHeader.format == .onnx ? target.runtimeOps.sorted() : nil)
     }
 
@@ -97,6 +101,7 @@ extension Executor {
     func bundleWriter(for target: TargetProfile) -> BundleWriter {
         var w = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: target.id, mtime: options.archiveMTime)
         w.format = plan.sourceHeader.format
+        w.externalData = plan.recipe.bundle.externalData
         let float16Compute = plan.recipe.passes(for: target.id).contains {
             if case .cast(let c) = $0.config { return c.compute == .float16 }
             return false

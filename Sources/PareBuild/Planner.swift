@@ -37,6 +37,11 @@ public enum Planner {
                       at: SourceLocation(file: recipe.file))
         }
         let header = readHeader(recipe.model, bag: &bag)
+        // The recipe decoder reports external_data against a format the recipe names; this one is known from the content.
+        if let header, recipe.bundle.resolvedFormat(model: recipe.model) == nil,
+           let message = recipe.bundle.externalDataProblem(bundleFormat: ModelFormatChoice(rawValue: header.format.rawValue) ?? .auto) {
+            bag.error(message, at: recipe.bundle.externalDataLocation)
+        }
         try bag.throwIfErrors()
         guard let header else { throw DiagnosticError(bag.diagnostics) }
 

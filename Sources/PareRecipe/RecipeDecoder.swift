@@ -9,7 +9,7 @@ struct RecipeDecoder {
 
     static let topLevelKeys = ["recipe", "imports", "model", "targets", "passes", "bundle", "per_target"]
     static let modelKeys = ["path", "format"]
-    static let bundleKeys = ["format", "tar"]
+    static let bundleKeys = ["format", "tar", "external_data"]
 
     init(reader: NodeReader, file: String) {
         self.r = reader
@@ -41,6 +41,7 @@ struct RecipeDecoder {
             missing("passes", example: "passes: [quantize]")
         }
         let bundle = root["bundle"].map { self.bundle($0.value) } ?? BundleSpec()
+        if let model { checkExternalData(bundle, model: model) }
 
         var perTargetLocations: [String: SourceLocation] = [:]
         var perTargetPasses: [String: [PassSpec]] = [:]
@@ -129,6 +130,18 @@ struct RecipeDecoder {
             b.location = c.location
         }
         if let t = node["tar"], let v = r.bool(t.value, "'tar'") { b.tar = v.value }
+        if let e = node["external_data"], let c = r.choice(e.value, "'external_data'", ExternalDataMode.self) {
+            b.externalData = c.value
+            b.externalDataLocation = c.location
+        }
         return b
+    }
+
+    /// `external_data: always` needs ONNX bundles; reported at the value when the bundle format is known from the
+    /// recipe (an explicit `bundle.format`, or the model's format or file extension). A model whose format is
+    /// known only from its content is checked by the planner (`BundleSpec.externalDataProblem`).
+    private func checkExternalData(_ bundle: BundleSpec, model: ModelSpec) {
+        guard let format = bundle.resolvedFormat(model: model), let message = bundle.externalDataProblem(bundleFormat: format) else { return }
+        r.error(message, at: bundle.externalDataLocation)
     }
 }
