@@ -3,6 +3,7 @@
 
     bench_ort_quantize.py MODEL.onnx OUT.onnx [--per-channel] [--reduce-range]
     bench_ort_quantize.py MODEL.onnx OUT.onnx --static [--inputs X.npz] [--per-channel] [--reduce-range]
+    bench_ort_quantize.py MODEL.onnx OUT.onnx --int4 [--block-size 32]
 
 Default (dynamic): onnxruntime.quantization.quantize_dynamic(MODEL, OUT, weight_type=QuantType.QInt8,
 per_channel=..., reduce_range=...) - int8 weights, activations quantized at run time.
@@ -10,6 +11,9 @@ per_channel=..., reduce_range=...) - int8 weights, activations quantized at run 
 weight_type=QInt8, calibrate_method=CalibrationMethod.MinMax, per_channel=...), calibrated on every sample of
 --inputs (an .npz with keys "NNNN.<input name>"; default: MODEL's sibling <stem>.inputs.npz as written by
 scripts/onnx_fixtures.py).
+--int4: onnxruntime.quantization.matmul_nbits_quantizer.MatMulNBitsQuantizer(MODEL, bits=4, block_size=...,
+is_symmetric=False, algo_config=DefaultWeightOnlyQuantConfig(...)) - round to nearest with each block's min/max,
+MatMul weights only, as MatMulNBits (its HQQ option needs torch, which the venv does not install).
 
 Prints one JSON line on standard output (the quantizer's own messages go to standard error):
 
@@ -76,7 +80,11 @@ def main() -> int:
     ap.add_argument("--reduce-range", action="store_true",
                     help="7-bit weights (reduce_range=True), avoids u8s8 saturation on AVX2 machines")
     ap.add_argument("--inputs", help="calibration .npz for --static (default <model stem>.inputs.npz)")
+    ap.add_argument("--int4", action="store_true", help="4-bit MatMulNBits weights (MatMulNBitsQuantizer)")
+    ap.add_argument("--block-size", type=int, default=32, help="--int4 block size (default 32)")
     args = ap.parse_args()
+    if args.int4 and (args.static or args.per_channel or args.reduce_range):
+        ap.error("--int4 does not combine with --static, --per-channel or --reduce-range")
     if not os.path.isfile(args.model):
         ap.error(f"{args.model}: no such file")
     if args.inputs and not args.static:
@@ -120,7 +128,15 @@ def main() -> int:
     t0 = time.perf_counter()
     try:
         with contextlib.redirect_stdout(sys.stderr):  # keep stdout for our one JSON line
-            if args.static:
+            if args.int4:
+                from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
+                                                                               MatMulNBitsQuantizer)
+                config = DefaultWeightOnlyQuantConfig(block_size=args.block_size, is_symmetric=False, bits=4)
+                q = MatMulNBitsQuantizer(args.model, bits=4, block_size=args.block_size, is_symmetric=False,
+                                         algo_config=config)
+                q.process()
+                q.model.save_model_to_file(args.out, use_external_data_format=False)
+            elif args.static:
                 quantize_static(args.model, args.out, reader, quant_format=QuantFormat.QDQ,
                                 per_channel=args.per_channel, reduce_range=args.reduce_range,
                                 activation_type=QuantType.QInt8,
@@ -130,12 +146,13 @@ def main() -> int:
                 quantize_dynamic(args.model, args.out, weight_type=QuantType.QInt8, per_channel=args.per_channel,
                                  reduce_range=args.reduce_range)
     except Exception as e:  # the quantizer raises many types; all mean "it failed on this model"
-        print(f"bench_ort_quantize: {args.model}: {'quantize_static' if args.static else 'quantize_dynamic'} "
+        what = "MatMulNBitsQuantizer" if args.int4 else "quantize_static" if args.static else "quantize_dynamic"
+        print(f"bench_ort_quantize: {args.model}: {what} "
               f"failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - t0
     peak = rss_mb()
-    print(json.dumps({"mode": "static" if args.static else "dynamic", "per_channel": args.per_channel,
+    print(json.dumps({"mode": "int4" if args.int4 else "static" if args.static else "dynamic", "per_channel": args.per_channel,
                       "reduce_range": args.reduce_range,
                       "seconds": round(seconds, 3), "peak_rss_mb": round(peak, 1),
                       "baseline_rss_mb": round(baseline, 1), "bytes_out": output_bytes(args.out)},

@@ -1,6 +1,7 @@
 import Foundation
 
-/// pare against ONNX Runtime's own quantizer on a ~90 MB fp32 transformer (int8 per-channel weights), and
+/// pare against ONNX Runtime's own quantizers on a ~90 MB fp32 transformer (int8 per-channel weights; with `--int4`
+/// also int4 per-group 32 MatMul weights against MatMulNBitsQuantizer), and
 /// loading + writing a ~500 MB ONNX model. Each command runs as its own process under GNU time (wall time and
 /// peak RSS); output quality is measured by scripts/check_onnx.py in ONNX Runtime.
 enum ONNXBenchmark {
@@ -73,7 +74,34 @@ enum ONNXBenchmark {
         print(String(format: "| onnxruntime quantize_dynamic(per_channel=True) | %.2f s | %.0f MB | %.2f× | ", ortRun.seconds, ortRun.peakMB, ortRun.peakMB / mb) + (try quality(dir + "/ort.onnx")) + " |")
         print(String(format: "speed-up: %.1f×", ortRun.seconds / pareRun.seconds))
 
-        // 2. Loading and writing a ~500 MB model (a pass that selects nothing: import + bundle only).
+        // 2. int4 per-group 32 on the MatMul weights (embeddings stay float): pare minmax and fit: mse vs
+        //    onnxruntime's MatMulNBitsQuantizer (round to nearest, asymmetric, block 32).
+        if arguments.contains("--int4") {
+            print("")
+            print("int4 per-group 32 asymmetric, MatMul weights only (MatMulNBits), big-transformer.onnx")
+            print("| tool | wall time | peak RSS | output |")
+            print("| --- | --- | --- | --- |")
+            for fit in ["minmax", "mse"] {
+                try """
+                recipe: int4-\(fit)
+                model: { path: models/big-transformer.onnx }
+                targets: [x86-64-avx2]
+                passes:
+                  - quantize:
+                      exclude: ["*embed*"]
+                      weights: { dtype: int4, granularity: per-group, group: 32, symmetric: false, fit: \(fit) }
+                """.write(toFile: dir + "/int4-\(fit).yaml", atomically: true, encoding: .utf8)
+                let r = try timed([pare, "build", "int4-\(fit).yaml", "--targets", repo + "/targets", "--cache", "cache-\(fit)",
+                                   "--dist", "dist", "--json"], cwd: dir)
+                print(String(format: "| pare build (cold cache, fit: %@) | %.2f s | %.0f MB | ", fit, r.seconds, r.peakMB)
+                      + (try quality(dir + "/dist/int4-\(fit)/x86-64-avx2/model.onnx")) + " |")
+            }
+            let ort4 = try timed([python, repo + "/scripts/bench_ort_quantize.py", big, dir + "/ort4.onnx", "--int4", "--block-size", "32"])
+            print(String(format: "| onnxruntime MatMulNBitsQuantizer (default, block 32, asymmetric) | %.2f s | %.0f MB | ", ort4.seconds, ort4.peakMB)
+                  + (try quality(dir + "/ort4.onnx")) + " |")
+        }
+
+        // 3. Loading and writing a ~500 MB model (a pass that selects nothing: import + bundle only).
         if huge {
             let h = dir + "/models/huge-transformer.onnx"
             let hmb = Double(try FileManager.default.attributesOfItem(atPath: h)[.size] as! Int) / 1e6
