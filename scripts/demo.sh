@@ -3,6 +3,7 @@
 # CNN for two NPUs and a CPU whose bundles are then run in ONNX Runtime against the float model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup-system.sh
 bash scripts/setup-venv.sh
 PY="${PARE_VENV:-.venv}/bin/python"
 swift build -c release --product pare
