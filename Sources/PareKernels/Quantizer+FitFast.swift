@@ -37,43 +37,32 @@ extension Quantizer {
             let lo = FloatKeys.float(ordered: loKey), hi = FloatKeys.float(ordered: hiKey)
             guard lo < hi else { return nil }
             let qmin = Float(scheme.type.qmin), qmax = Float(scheme.type.qmax)
-            let span = Double(scheme.type.qmax - scheme.type.qmin)
             let sx = Double(laneSum(p, n))
             // Screening: the QuantFit.refined starts with the smallest error, kept sorted by (error, start index);
             // a new start only displaces strictly larger errors, so ties stay with the earlier start.
             var top: [(s: Float, zp: Float, sums: FitSums)] = []
             top.reserveCapacity(QuantFit.refined + 1)
-            for a in QuantFit.ratios {
-                for b in QuantFit.ratios {
-                    let l = lo * a, h = hi * b
-                    let s = Float((Double(h) - Double(l)) / span)
-                    guard s > 0, (1 / s).isFinite else { continue }
-                    let zp = qmin - l / s
-                    let sums = fitPass(p, n, s, zp, qmin, qmax)
-                    var at = top.count
-                    while at > 0 && sums.error < top[at - 1].sums.error { at -= 1 }
-                    if at < QuantFit.refined {
-                        top.insert((s, zp, sums), at: at)
-                        if top.count > QuantFit.refined { top.removeLast() }
-                    }
+            for (s, zp) in QuantFit.asymmetricStarts(lo: lo, hi: hi, type: scheme.type) {
+                let sums = fitPass(p, n, s, zp, qmin, qmax)
+                var at = top.count
+                while at > 0 && sums.error < top[at - 1].sums.error { at -= 1 }
+                if at < QuantFit.refined {
+                    top.insert((s, zp, sums), at: at)
+                    if top.count > QuantFit.refined { top.removeLast() }
                 }
             }
             for start in top {
                 var (s, zp, sums) = start
                 var step = 0
                 while true {
-                    let sq = Double(sums.q), sqq = Double(sums.qq)
-                    let det = Double(n) * sqq - sq * sq
-                    if step == QuantFit.refinements || !(det > 0) { consider(s, zp, sums.error); break }
-                    let sD = (Double(n) * Double(sums.qx) - sq * sx) / det
-                    let mD = (sx - sD * sq) / Double(n)
-                    let next = Float(sD), nextZP = Float(-mD / sD)
-                    guard next > 0, (1 / next).isFinite, nextZP.isFinite, next != s || nextZP != zp else {
+                    guard step < QuantFit.refinements,
+                          let next = QuantFit.affineRefit(n: n, sq: Double(sums.q), sqq: Double(sums.qq),
+                                                          sqx: Double(sums.qx), sx: sx),
+                          next.s != s || next.zp != zp else {
                         consider(s, zp, sums.error)
                         break
                     }
-                    s = next
-                    zp = nextZP
+                    (s, zp) = next
                     sums = fitPass(p, n, s, zp, qmin, qmax)
                     step += 1
                 }

@@ -113,7 +113,6 @@ extension Quantizer {
         } else {
             let lo = x.min()!, hi = x.max()!
             guard lo < hi else { return nil }
-            let qmin = Float(scheme.type.qmin), span = Double(scheme.type.qmax - scheme.type.qmin)
             let sx = Double(laneSumReference(n) { x[$0] })
             func error(_ s: Float, _ zp: Float) -> Float {
                 let inv = 1 / s
@@ -123,16 +122,7 @@ extension Quantizer {
                 }
             }
             // Screening: every start's error; the QuantFit.refined best (ties: the earlier start) are refined.
-            var starts: [(s: Float, zp: Float, error: Float)] = []
-            for a in QuantFit.ratios {
-                for b in QuantFit.ratios {
-                    let l = lo * a, h = hi * b
-                    let s = Float((Double(h) - Double(l)) / span)
-                    guard s > 0, (1 / s).isFinite else { continue }
-                    let zp = qmin - l / s
-                    starts.append((s, zp, error(s, zp)))
-                }
-            }
+            let starts = QuantFit.asymmetricStarts(lo: lo, hi: hi, type: scheme.type).map { (s: $0.s, zp: $0.zp, error: error($0.s, $0.zp)) }
             let ranked = starts.indices.sorted { (starts[$0].error, $0) < (starts[$1].error, $1) }.prefix(QuantFit.refined)
             for index in ranked {
                 var (s, zp, _) = starts[index]
@@ -141,15 +131,9 @@ extension Quantizer {
                     let q = x.map { affineCodeReference($0, inv, zp, scheme.type) }
                     let sq = Double(laneSumReference(n) { q[$0] })
                     let sqq = Double(laneSumReference(n) { q[$0] * q[$0] })
-                    let det = Double(n) * sqq - sq * sq
-                    guard det > 0 else { break }
                     let sqx = Double(laneSumReference(n) { q[$0] * x[$0] })
-                    let sD = (Double(n) * sqx - sq * sx) / det
-                    let mD = (sx - sD * sq) / Double(n)
-                    let next = Float(sD), nextZP = Float(-mD / sD)
-                    guard next > 0, (1 / next).isFinite, nextZP.isFinite else { break }
-                    s = next
-                    zp = nextZP
+                    guard let next = QuantFit.affineRefit(n: n, sq: sq, sqq: sqq, sqx: sqx, sx: sx) else { break }
+                    (s, zp) = next
                 }
                 let e = error(s, zp)
                 if best == nil || e < best!.error { best = (s, zp, e) }

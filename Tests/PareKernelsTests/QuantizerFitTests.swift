@@ -22,14 +22,7 @@ struct QuantizerFitTests {
                     let scheme = QuantScheme(type: type, granularity: granularity, symmetric: symmetric, fit: .mse)
                     let x = input(data, rows: rows, cols: cols, scheme: scheme, seed: seed)
                     seed += 1
-                    withBuffer(x) { buffer in
-                        let expected = Quantizer.reference(buffer, rows: rows, cols: cols, scheme: scheme)
-                        #expect(expected.scales.count == scheme.blockCount(rows: rows, cols: cols))
-                        for threads in [1, 2, 3] {
-                            let got = Quantizer.fast(buffer, rows: rows, cols: cols, scheme: scheme, threads: threads)
-                            expectIdentical(got, expected, "\(scheme) \(rows)×\(cols) \(data) threads \(threads)")
-                        }
-                    }
+                    expectFastMatchesReference(x, rows: rows, cols: cols, scheme: scheme, "\(scheme) \(rows)×\(cols) \(data)")
                 }
             }
         }

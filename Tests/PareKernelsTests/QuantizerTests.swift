@@ -16,6 +16,19 @@ func expectIdentical(_ a: QuantizedMatrix, _ b: QuantizedMatrix, _ context: Stri
     #expect(a.zeroPoints == b.zeroPoints, "\(context): zero points", sourceLocation: sourceLocation)
 }
 
+/// The reference result of `x` under `scheme`, and the fast one on 1, 2 and 3 threads identical to it.
+func expectFastMatchesReference(_ x: [Float], rows: Int, cols: Int, scheme: QuantScheme, _ context: String,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+    withBuffer(x) { buffer in
+        let expected = Quantizer.reference(buffer, rows: rows, cols: cols, scheme: scheme)
+        #expect(expected.scales.count == scheme.blockCount(rows: rows, cols: cols), sourceLocation: sourceLocation)
+        for threads in [1, 2, 3] {
+            let got = Quantizer.fast(buffer, rows: rows, cols: cols, scheme: scheme, threads: threads)
+            expectIdentical(got, expected, "\(context) threads \(threads)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
 /// Granularities to try for a column count: per-tensor, per-channel and every listed group size dividing it.
 func granularities(cols: Int) -> [QuantGranularity] {
     var result: [QuantGranularity] = [.perTensor, .perChannel]
@@ -52,14 +65,7 @@ struct QuantizerTests {
                     let scheme = QuantScheme(type: type, granularity: granularity, symmetric: symmetric)
                     let x = input(data, rows: rows, cols: cols, scheme: scheme, seed: seed)
                     seed += 1
-                    withBuffer(x) { buffer in
-                        let expected = Quantizer.reference(buffer, rows: rows, cols: cols, scheme: scheme)
-                        #expect(expected.scales.count == scheme.blockCount(rows: rows, cols: cols))
-                        for threads in [1, 2, 3] {
-                            let got = Quantizer.fast(buffer, rows: rows, cols: cols, scheme: scheme, threads: threads)
-                            expectIdentical(got, expected, "\(scheme) \(rows)×\(cols) \(data) threads \(threads)")
-                        }
-                    }
+                    expectFastMatchesReference(x, rows: rows, cols: cols, scheme: scheme, "\(scheme) \(rows)×\(cols) \(data)")
                 }
             }
         }
