@@ -5,10 +5,11 @@ import PareRecipe
 import PareTensor
 import SwiftProtobuf
 
-/// Writes a bundle folder and its archive: `model.safetensors` in the layout of docs/bundle-format.md (or
-/// `model.onnx`, with its weights in `model.onnx.data` when the model needs it or the recipe asks for it),
-/// `manifest.json`, `SHA256SUMS`, and `<target>.tar`. Everything is written under temporary names and renamed
-/// into place, so a bundle appears only when complete.
+/// Writes a bundle folder: `model.safetensors` in the layout of docs/bundle-format.md (or `model.onnx`, with its
+/// weights in `model.onnx.data` when the model needs it or the recipe asks for it), `manifest.json`, `SHA256SUMS`,
+/// and, with `bundle.tar: true`, the deterministic archive `<target>.tar` beside it. The archive's SHA-256 and
+/// size are the bundle's identity either way: without `tar` they are computed without writing it. Everything is
+/// written under temporary names and renamed into place, so a bundle appears only when complete.
 struct BundleWriter {
     let store: ContentStore
     /// `<dist>/<recipe>`
@@ -21,6 +22,8 @@ struct BundleWriter {
     var onnxOptions = ONNXEncodeOptions()
     /// ONNX: whether weights go to the sidecar `model.onnx.data` always, or only when the model needs it.
     var externalData: ExternalDataMode = .default
+    /// `bundle.tar`: whether `<target>.tar` is written (its digest and size are computed either way).
+    var tar = false
 
     var modelFileName: String { format == .onnx ? "model.onnx" : "model.safetensors" }
     /// ONNX models of 2 GiB or more keep their weights here, beside model.onnx (ONNX external data).
@@ -92,6 +95,7 @@ struct BundleWriter {
         try AtomicFile.createDirectory(recipeDir)
         let staging = "\(recipeDir)/.staging-\(target)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
         try AtomicFile.createDirectory(staging)
+        let tarTmp = AtomicFile.temporaryPath(for: tarPath)
         do {
             let modelPath = staging + "/" + modelFileName
             var manifest = manifest
@@ -143,23 +147,52 @@ struct BundleWriter {
             let sumsFile = BundleRecord.File(name: "SHA256SUMS", sha256: Digest.of(Array(sums.utf8)), bytes: sums.utf8.count)
             let all = (files + [sumsFile]).sorted { $0.name < $1.name }
 
-            let tarTmp = AtomicFile.temporaryPath(for: tarPath)
-            try DeterministicTar.write(
-                to: tarTmp, entries: all.map { .init(name: "\(target)/\($0.name)", source: .file(path: "\(staging)/\($0.name)")) }, mtime: mtime)
-            let tarFile = BundleRecord.File(name: "\(target).tar", sha256: try FileDigest.of(path: tarTmp), bytes: FileStat.of(tarTmp)?.size ?? 0)
-
-            // Swap the new bundle in: the old one (if any) is moved aside first, then removed.
-            let old = "\(recipeDir)/.old-\(target)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-            let hadOld = FileManager.default.fileExists(atPath: bundleDir)
-            if hadOld { try rename(bundleDir, old) }
-            try rename(staging, bundleDir)
-            try rename(tarTmp, tarPath)
-            if hadOld { try? FileManager.default.removeItem(atPath: old) }
-            return BundleRecord(files: all, tar: tarFile)
+            let entries: [DeterministicTar.Entry] = all.map { .init(name: "\(target)/\($0.name)", source: .file(path: "\(staging)/\($0.name)")) }
+            let archive: DeterministicTar.Summary
+            if tar {
+                try DeterministicTar.write(to: tarTmp, entries: entries, mtime: mtime)
+                archive = .init(sha256: try FileDigest.of(path: tarTmp), bytes: FileStat.of(tarTmp)?.size ?? 0)
+            } else {
+                archive = try DeterministicTar.digest(of: entries, mtime: mtime, path: tarPath)
+            }
+            try swapIn(staging: staging, tarTmp: tar ? tarTmp : nil)
+            return BundleRecord(files: all, tar: .init(name: "\(target).tar", sha256: archive.sha256, bytes: archive.bytes))
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
+            try? FileManager.default.removeItem(atPath: tarTmp)
             throw error
         }
+    }
+
+    /// Replaces the bundle folder with `staging` and the archive with `tarTmp` (nil: no archive). The old archive,
+    /// if any, is moved aside first and the old folder next, so a `<target>.tar` never sits beside a folder it
+    /// does not match: a build with `tar: false` leaves none behind. Both are removed once the new ones are in
+    /// place; when moving the new folder in fails, the old folder and archive are put back. (When only the new
+    /// archive cannot be moved in, the folder stays without it and no stamp is written, so the next build retries.)
+    private func swapIn(staging: String, tarTmp: String?) throws {
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let oldDir = "\(recipeDir)/.old-\(target)-\(suffix)", oldTar = "\(recipeDir)/.old-\(target)-\(suffix).tar"
+        let fm = FileManager.default
+        let hadTar = FileStat.exists(tarPath) || (try? fm.destinationOfSymbolicLink(atPath: tarPath)) != nil
+        if hadTar { try rename(tarPath, oldTar) }
+        let hadDir = fm.fileExists(atPath: bundleDir)
+        do {
+            if hadDir { try rename(bundleDir, oldDir) }
+            do {
+                try rename(staging, bundleDir)
+            } catch {
+                if hadDir { try? rename(oldDir, bundleDir) }
+                throw error
+            }
+        } catch {
+            if hadTar { try? rename(oldTar, tarPath) }
+            throw error
+        }
+        defer {
+            if hadDir { try? fm.removeItem(atPath: oldDir) }
+            if hadTar { try? fm.removeItem(atPath: oldTar) }
+        }
+        if let tarTmp { try rename(tarTmp, tarPath) }
     }
 
     private func rename(_ from: String, _ to: String) throws {
@@ -177,12 +210,20 @@ struct BundleWriter {
 
     var stampPath: String { "\(recipeDir)/.\(target).stamp.json" }
 
-    /// True when every file of the bundle is present and unchanged since this build wrote it.
+    /// The paths the stamp covers: the bundle's files, and the archive when it is written.
+    func stampedPaths(_ record: BundleRecord) -> [String] {
+        var paths = record.files.map { "\(bundleDir)/\($0.name)" }
+        if tar { paths.append(tarPath) }
+        return paths
+    }
+
+    /// True when every file of the bundle is present and unchanged since this build wrote it (and, without
+    /// `tar`, no archive is there that the build did not write).
     func isIntact(key: Digest, record: BundleRecord) -> Bool {
         guard let d = FileManager.default.contents(atPath: stampPath), let stamp = try? CanonicalJSON.decode(Stamp.self, from: d),
               stamp.key == key else { return false }
-        var paths = record.files.map { "\(bundleDir)/\($0.name)" }
-        paths.append(tarPath)
+        if !tar && FileStat.exists(tarPath) { return false }
+        let paths = stampedPaths(record)
         guard stamp.files.count == paths.count else { return false }
         for p in paths {
             guard let s = FileStat.of(p), stamp.files[p] == s else { return false }
@@ -192,8 +233,7 @@ struct BundleWriter {
 
     func writeStamp(key: Digest, record: BundleRecord) {
         var files: [String: FileStat] = [:]
-        for f in record.files { files["\(bundleDir)/\(f.name)"] = FileStat.of("\(bundleDir)/\(f.name)") }
-        files[tarPath] = FileStat.of(tarPath)
+        for p in stampedPaths(record) { files[p] = FileStat.of(p) }
         try? AtomicFile.write(CanonicalJSON.encode(Stamp(key: key, files: files)), to: stampPath)
     }
 }

@@ -11,6 +11,7 @@ extension Executor {
         var source: BundleManifest.Source
         var passes: [BundleManifest.PassEntry]
         var target: BundleManifest.TargetInfo
+        /// `bundle.tar`: whether `<target>.tar` is written (the bundle's bytes and digest do not depend on it).
         var tar: Bool
         /// `bundle.external_data`: whether an ONNX model's weights always go to `model.onnx.data`.
         var externalData: ExternalDataMode
@@ -22,6 +23,9 @@ extension Executor {
 
     /// The recipe as resolved for one target: what the manifest's recipe digest covers. Editing the recipe for
     /// another target (its per_target entry) leaves this target's digest, and so its bundle, unchanged.
+    /// `bundle.tar` is left out on purpose: whether the archive is written changes no byte of the bundle, so a
+    /// build with `tar: false` reports the same archive digest as one with `tar: true` (it is in `BundleConfig`,
+    /// so switching it still re-runs the bundle step, which writes or removes the archive).
     struct ResolvedRecipe: Codable {
         var recipe: String
         var model: String
@@ -29,14 +33,13 @@ extension Executor {
         var target: String
         var passes: [PassConfig]
         var ids: [String]
-        var tar: Bool
         var externalData: ExternalDataMode
     }
 
     func recipeDigest(for target: String) -> Digest {
         let passes = plan.recipe.passes(for: target)
         let resolved = ResolvedRecipe(recipe: plan.recipe.name, model: plan.recipe.model.givenPath, format: plan.recipe.model.format.rawValue,
-                                      target: target, passes: passes.map(\.config), ids: passes.map(\.id), tar: plan.recipe.bundle.tar,
+                                      target: target, passes: passes.map(\.config), ids: passes.map(\.id),
                                       externalData: plan.recipe.bundle.externalData)
         return (try? CanonicalJSON.digest(resolved)) ?? Digest.of("")
     }
@@ -71,7 +74,7 @@ extension Executor {
         let key = components.key
         let writer = bundleWriter(for: target)
         func result(_ r: BundleRecord) -> BundleResult {
-            BundleResult(target: targetID, path: writer.bundleDir, sha256: r.tar.sha256.hex, bytes: r.tar.bytes, tar: writer.tarPath)
+            BundleResult(target: targetID, path: writer.bundleDir, sha256: r.tar.sha256.hex, bytes: r.tar.bytes, tar: writer.tar ? writer.tarPath : nil)
         }
         if let rec = cache.actions.get(key, as: ActionRecord.self), rec.components == components, let b = rec.bundle,
            writer.isIntact(key: key, record: b) {
@@ -97,11 +100,13 @@ extension Executor {
         return (result(record), .executed)
     }
 
-    /// The bundle writer of one target: format from the model, ONNX encodings from the target's runtime.
+    /// The bundle writer of one target: format from the model, ONNX encodings from the target's runtime, whether
+    /// the archive is written from `bundle.tar`.
     func bundleWriter(for target: TargetProfile) -> BundleWriter {
         var w = BundleWriter(store: cache.store, recipeDir: "\(options.distRoot)/\(plan.recipe.name)", target: target.id, mtime: options.archiveMTime)
         w.format = plan.sourceHeader.format
         w.externalData = plan.recipe.bundle.externalData
+        w.tar = plan.recipe.bundle.tar
         let float16Compute = plan.recipe.passes(for: target.id).contains {
             if case .cast(let c) = $0.config { return c.compute == .float16 }
             return false

@@ -36,12 +36,32 @@ public struct BundleResult: Sendable, Codable, Hashable {
     public var target: String
     /// The bundle folder, `<dist>/<recipe>/<target>`.
     public var path: String
-    /// SHA-256 of the bundle's deterministic archive `<dist>/<recipe>/<target>.tar`.
+    /// SHA-256 of the bundle's deterministic archive `<dist>/<recipe>/<target>.tar`, whether or not it is
+    /// written: the digest to compare across machines.
     public var sha256: String
-    /// Size of that archive in bytes.
+    /// Size of that archive in bytes, whether or not it is written.
     public var bytes: Int
-    /// The archive's path.
-    public var tar: String
+    /// The archive's path when it was written (`bundle.tar: true`), else nil (`null` in JSON).
+    public var tar: String?
+
+    public init(target: String, path: String, sha256: String, bytes: Int, tar: String?) {
+        self.target = target
+        self.path = path
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.tar = tar
+    }
+
+    enum CodingKeys: String, CodingKey { case target, path, sha256, bytes, tar }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(path, forKey: .path)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(bytes, forKey: .bytes)
+        if let tar { try c.encode(tar, forKey: .tar) } else { try c.encodeNil(forKey: .tar) }
+    }
 }
 
 /// The result of `pare build`, printed by `--json`.

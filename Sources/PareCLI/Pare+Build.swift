@@ -49,7 +49,7 @@ extension Pare {
                 } else {
                     print("built \(report.recipe): \(report.executed) step\(report.executed == 1 ? "" : "s") executed, \(report.cached) cached")
                     for b in report.bundles {
-                        print("  \(b.target): \(b.path)  (\(b.tar), \(ByteCount.format(b.bytes)), sha256 \(b.sha256.prefix(16))…)")
+                        print("  \(b.target): \(b.path)  (\(b.tar ?? "no .tar"), \(ByteCount.format(b.bytes)), sha256 \(b.sha256.prefix(16))…)")
                     }
                 }
             }

@@ -5,7 +5,9 @@ import PareBasics
 /// Names longer than 100 bytes use the ustar prefix field; longer than 255 → error. Sizes of 8 GiB or more → error.
 ///
 /// The same entries and mtime give byte-identical archives on every machine, whatever the source files'
-/// owners, permissions and times.
+/// owners, permissions and times. `write(to:entries:mtime:)` writes the archive; `digest(of:mtime:path:)`
+/// computes the SHA-256 and size of exactly those bytes without writing them. Both stream the same bytes from
+/// one generator (`stream`), so they cannot disagree.
 public enum DeterministicTar {
     /// Where an entry's bytes come from.
     public enum Source: Sendable {
@@ -33,39 +35,23 @@ public enum DeterministicTar {
     /// - Throws: `FormatError` naming the archive and the entry for invalid names, unreadable sources or sizes
     ///   ustar cannot hold; `AtomicFile.WriteError` when the archive cannot be written.
     public static func write(to path: String, entries: [Entry], mtime: Int) throws {
-        guard mtime >= 0, mtime <= maxOctal11 else {
-            throw FormatError(file: path, message: "mtime \(mtime) is outside what ustar stores (0...\(maxOctal11)); set SOURCE_DATE_EPOCH to seconds since 1970")
-        }
-        let members = try plan(entries, path: path)
+        let members = try prepare(entries, mtime: mtime, path: path)
         try AtomicFile.write(to: path) { fd in
-            var total = 0
-            func emit(_ bytes: [UInt8]) throws {
-                try bytes.withUnsafeBytes { try AtomicFile.writeAll(fd: fd, $0, path: path) }
-                total += bytes.count
+            _ = try stream(members, mtime: mtime, path: path) { chunk in
+                try AtomicFile.writeAll(fd: fd, chunk, path: path)
             }
-            for m in members {
-                try emit(try header(name: m.name, size: m.size, isDirectory: m.isDirectory, mtime: mtime, path: path))
-                switch m.content {
-                case .none:
-                    break
-                case .bytes(let b):
-                    try emit(b)
-                case .file(let source):
-                    let reader = try FileReader(path: source)
-                    guard reader.size == m.size else {
-                        throw FormatError(file: source, message: "changed size (\(m.size) → \(reader.size) bytes) while being archived into \(path); archive it again when nothing writes to it")
-                    }
-                    try reader.copy(offset: 0, count: m.size, to: fd, destination: path)
-                    total += m.size
-                }
-                let pad = (512 - m.size % 512) % 512
-                if pad > 0 { try emit([UInt8](repeating: 0, count: pad)) }
-            }
-            // End of archive: two zero blocks, then zeros up to a whole 10240-byte record.
-            var end = 1024
-            end += (10240 - (total + end) % 10240) % 10240
-            try emit([UInt8](repeating: 0, count: end))
         }
+    }
+
+    /// The SHA-256 and size of the archive `write(to:entries:mtime:)` would write, computed without writing it:
+    /// the same bytes are streamed into an incremental SHA-256, file sources in chunks (memory stays bounded).
+    /// - Parameter path: the path the archive would have; only used to name it in errors.
+    /// - Throws: the `FormatError`s of `write(to:entries:mtime:)` (invalid names, unreadable sources, sizes).
+    public static func digest(of entries: [Entry], mtime: Int, path: String) throws -> Summary {
+        let members = try prepare(entries, mtime: mtime, path: path)
+        var hasher = DigestHasher()
+        let bytes = try stream(members, mtime: mtime, path: path) { hasher.update($0) }
+        return Summary(sha256: hasher.finalize(), bytes: bytes)
     }
 
     /// The mtime from `SOURCE_DATE_EPOCH` when it is set to a valid integer in 0...8^11−1, else 0.
@@ -73,5 +59,58 @@ public enum DeterministicTar {
         guard let s = environment["SOURCE_DATE_EPOCH"], !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let v = Int(s), v <= maxOctal11 else { return 0 }
         return v
+    }
+
+    /// Checks the mtime and plans the members (see `plan`).
+    private static func prepare(_ entries: [Entry], mtime: Int, path: String) throws -> [Member] {
+        guard mtime >= 0, mtime <= maxOctal11 else {
+            throw FormatError(file: path, message: "mtime \(mtime) is outside what ustar stores (0...\(maxOctal11)); set SOURCE_DATE_EPOCH to seconds since 1970")
+        }
+        return try plan(entries, path: path)
+    }
+
+    /// 10240 zero bytes: padding and the end of the archive are slices of it.
+    private static let zeros = [UInt8](repeating: 0, count: 10240)
+
+    /// The archive's bytes, in order, passed to `sink` in chunks (headers, contents, padding, end); file sources
+    /// are read in chunks of `FileReader.chunkSize`. Returns the total number of bytes.
+    private static func stream(_ members: [Member], mtime: Int, path: String,
+                               to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        var total = 0
+        func emit(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { try sink($0) }
+            total += bytes.count
+        }
+        func emitZeros(_ count: Int) throws {
+            var left = count
+            while left > 0 {
+                let n = min(left, zeros.count)
+                try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                total += n
+                left -= n
+            }
+        }
+        for m in members {
+            try emit(try header(name: m.name, size: m.size, isDirectory: m.isDirectory, mtime: mtime, path: path))
+            switch m.content {
+            case .none:
+                break
+            case .bytes(let b):
+                try emit(b)
+            case .file(let source):
+                let reader = try FileReader(path: source)
+                guard reader.size == m.size else {
+                    throw FormatError(file: source, message: "changed size (\(m.size) → \(reader.size) bytes) while being archived into \(path); archive it again when nothing writes to it")
+                }
+                try reader.forEachChunk(offset: 0, count: m.size, destination: path, sink)
+                total += m.size
+            }
+            try emitZeros((512 - m.size % 512) % 512)
+        }
+        // End of archive: two zero blocks, then zeros up to a whole 10240-byte record.
+        var end = 1024
+        end += (10240 - (total + end) % 10240) % 10240
+        try emitZeros(end)
+        return total
     }
 }

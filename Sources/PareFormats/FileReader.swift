@@ -59,6 +59,15 @@ final class FileReader {
     /// Copies `count` bytes starting at `offset` to `out` (a descriptor writing `destination`), in chunks, so
     /// memory use stays bounded whatever the size.
     func copy(offset: Int, count: Int, to out: Int32, destination: String) throws {
+        try forEachChunk(offset: offset, count: count, destination: destination) { chunk in
+            try AtomicFile.writeAll(fd: out, chunk, path: destination)
+        }
+    }
+
+    /// Reads `count` bytes starting at `offset` in chunks of at most `chunkSize` and passes each to `body` (valid
+    /// only during the call), so memory use stays bounded whatever the size. `destination` names what the bytes
+    /// go into, for the error when the file turns out shorter than expected.
+    func forEachChunk(offset: Int, count: Int, destination: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard count > 0 else { return }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, FileReader.chunkSize), alignment: 16)
         defer { buffer.deallocate() }
@@ -69,7 +78,7 @@ final class FileReader {
             guard got == want else {
                 throw FormatError(file: path, message: "ended after \(offset + done + got) bytes while \(offset + count) were expected; it was truncated or changed while being copied into \(destination)")
             }
-            try AtomicFile.writeAll(fd: out, UnsafeRawBufferPointer(rebasing: buffer[0..<want]), path: destination)
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<want]))
             done += want
         }
     }

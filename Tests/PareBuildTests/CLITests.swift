@@ -47,6 +47,8 @@ import PareBuild
             #expect((b["sha256"] as! String).count == 64)
             #expect((b["bytes"] as! Int) > 0)
             #expect(b["path"] as? String == "dist/cli/\(b["target"] as! String)")
+            #expect(Set(b.keys) == ["target", "path", "sha256", "bytes", "tar"])
+            #expect(b["tar"] is NSNull, "no bundle.tar in the recipe: no archive")
         }
         let (s2, out2, _) = try pare(ws, ["build", "recipe.yaml", "--targets", Workspace.targetsDir, "--json"])
         #expect(s2 == 0)

@@ -17,6 +17,7 @@ import PareBuild
           overrides:
             - match: "*attn*"
               weights: { dtype: int4, granularity: per-group, group: 32 }
+    bundle: { tar: true }
 
     """
 
@@ -32,7 +33,9 @@ import PareBuild
             for f in ["model.safetensors", "manifest.json", "SHA256SUMS"] {
                 #expect(ws.read(x.path + "/" + f) == ws.read(y.path + "/" + f), "\(f) differs")
             }
-            #expect(ws.read(x.tar) == ws.read(y.tar))
+            let (tx, ty) = (try #require(x.tar), try #require(y.tar))
+            #expect(ws.read(tx) == ws.read(ty))
+            #expect(Digest.of(ws.read(tx)).hex == x.sha256)
         }
     }
 
@@ -47,7 +50,7 @@ import PareBuild
                 let parts = line.split(separator: " ", omittingEmptySubsequences: true)
                 #expect(Digest.of(ws.read(b.path + "/" + parts[1])).hex == String(parts[0]))
             }
-            let (status, out, err) = try Workspace.run(["/usr/bin/tar", "-tvf", b.tar])
+            let (status, out, err) = try Workspace.run(["/usr/bin/tar", "-tvf", try #require(b.tar)])
             #expect(status == 0, "\(err)")
             #expect(out.contains("\(b.target)/model.safetensors"))
             #expect(out.contains("1970-01-01"))

@@ -107,7 +107,7 @@ import PareFormats
         #expect(ext?["file"] as? String == "model.onnx.data")
         #expect(ext?["sha256"] as? String == sums["model.onnx.data"])
         #expect(ext?["bytes"] as? Int == dataBytes)
-        let (ts, listing, te) = try Workspace.run(["/usr/bin/tar", "-tf", a.bundles[0].tar])
+        let (ts, listing, te) = try Workspace.run(["/usr/bin/tar", "-tf", try #require(a.bundles[0].tar)])
         #expect(ts == 0, "\(te)")
         #expect(listing.split(separator: "\n").map(String.init).sorted()
                 == ["\(target)/", "\(target)/SHA256SUMS", "\(target)/manifest.json", "\(target)/model.onnx", "\(target)/model.onnx.data"])
@@ -164,7 +164,7 @@ import PareFormats
         #expect(Set(Self.sums(in: bundle).keys) == ["manifest.json", "model.onnx"])
         #expect(try Self.manifestOutput(in: bundle)["external_data"] == nil)
         #expect(ws.read(bundle + "/model.onnx") == single)
-        let (_, listing, _) = try Workspace.run(["/usr/bin/tar", "-tf", third.bundles[0].tar])
+        let (_, listing, _) = try Workspace.run(["/usr/bin/tar", "-tf", try #require(third.bundles[0].tar)])
         #expect(!listing.contains("model.onnx.data"))
     }
 
