@@ -49,7 +49,8 @@ struct DataSetSelectionTests {
         #expect(try DataSetSelection(samples: 4, seed: 7).indices(count: 10) == DataSetSelectionTests.pinned)
     }
 
-    static let pinned = [0, 0, 0, 0]
+    /// Computed independently (a Python transcription of the documented rule).
+    static let pinned = [1, 3, 7, 9]
 
     @Test("every sample is about equally likely")
     func uniform() throws {
