@@ -26,8 +26,10 @@ enum NPZTestSupport {
         return npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': \(dims), }", data: data)
     }
 
-    /// A zip of STORED members, in order, with correct CRCs (no zip64, no comment).
-    static func zip(_ members: [(String, [UInt8])]) -> [UInt8] {
+    /// A zip of STORED members, in order, with correct CRCs (no comment). With `zip64`, every central entry
+    /// keeps its sizes and offset in a zip64 extra field (the 32-bit fields hold 0xFFFFFFFF) and the archive
+    /// ends with a zip64 end record and locator before an end record of 0xFFFF/0xFFFFFFFF placeholders.
+    static func zip(_ members: [(String, [UInt8])], zip64: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         for (name, data) in members {
@@ -36,12 +38,23 @@ enum NPZTestSupport {
             let offset = out.count
             out += le32(0x0403_4B50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21)
             out += le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(UInt16(n.count)) + le16(0) + n + data
-            central += le32(0x0201_4B50) + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21)
-            central += le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(UInt16(n.count))
-            central += le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(UInt32(offset)) + n
+            let big: UInt32 = 0xFFFF_FFFF
+            let extra = zip64 ? le16(1) + le16(24) + le64(UInt64(data.count)) + le64(UInt64(data.count)) + le64(UInt64(offset)) : []
+            central += le32(0x0201_4B50) + le16(45) + le16(45) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc)
+            central += zip64 ? le32(big) + le32(big) : le32(UInt32(data.count)) + le32(UInt32(data.count))
+            central += le16(UInt16(n.count)) + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + le32(0)
+            central += (zip64 ? le32(big) : le32(UInt32(offset))) + n + extra
         }
         let cdOffset = out.count
         out += central
+        if zip64 {
+            let record = out.count
+            out += le32(0x0606_4B50) + le64(44) + le16(45) + le16(45) + le32(0) + le32(0)
+            out += le64(UInt64(members.count)) + le64(UInt64(members.count)) + le64(UInt64(central.count)) + le64(UInt64(cdOffset))
+            out += le32(0x0706_4B50) + le32(0) + le64(UInt64(record)) + le32(1)
+            out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(0xFFFF) + le16(0xFFFF) + le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) + le16(0)
+            return out
+        }
         out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(UInt16(members.count)) + le16(UInt16(members.count))
         out += le32(UInt32(central.count)) + le32(UInt32(cdOffset)) + le16(0)
         return out
@@ -49,6 +62,7 @@ enum NPZTestSupport {
 
     static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
     static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
+    static func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
 
     /// Bitwise CRC-32 (IEEE, reflected), independent of zlib.
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
