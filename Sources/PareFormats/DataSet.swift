@@ -8,8 +8,8 @@ import PareTensor
 /// duplicates (N ≥ 1); every sample has the same set of inputs (and a label either in every sample or in
 /// none); each input (and the label) has the same dtype and shape in every sample.
 ///
-/// The format is chosen by the file's first bytes: `PK` is an `.npz` (zip), anything else is read as
-/// safetensors.
+/// The format is chosen by the file's first bytes: `PK` is an `.npz` (zip); a `.npy` array, or a file named
+/// `*.npz` that is not a zip, is an error; anything else is read as safetensors.
 public final class DataSet: @unchecked Sendable {
     public let path: String
     /// The key suffix holding labels (`__label__` unless given).
@@ -32,9 +32,17 @@ public final class DataSet: @unchecked Sendable {
     public init(path: String, labelKey: String = DataSet.defaultLabelKey) throws {
         self.path = path
         self.labelKey = labelKey
-        let reader = try FileReader(path: path)
-        let magic = try reader.read(offset: 0, upTo: 2)
-        source = magic == [0x50, 0x4B] ? .npz(try NPZFile(path: path)) : .safetensors(try SafetensorsFile(path: path))
+        let magic = try FileReader(path: path).read(offset: 0, upTo: 6)
+        if magic == NPYHeader.magic {
+            throw FormatError(file: path, message: "is a single .npy array; a data set is an .npz (numpy.savez) or safetensors file with keys NNNN.<input name>")
+        }
+        if magic.starts(with: [0x50, 0x4B]) {
+            source = .npz(try NPZFile(path: path))
+        } else if path.hasSuffix(".npz") {
+            throw FormatError(file: path, message: "is not a zip archive (it does not start with 'PK'), so not an .npz; write it with numpy.savez")
+        } else {
+            source = .safetensors(try SafetensorsFile(path: path))
+        }
         let layout = try DataSet.layout(keys: source.keys, spec: source.spec, labelKey: labelKey, path: path)
         sampleCount = layout.count
         inputs = layout.inputs

@@ -28,7 +28,8 @@ public struct NPYHeader: Sendable, Hashable {
     public static let maxHeaderLength = 1 << 20
     /// The highest rank accepted (numpy's own limit).
     public static let maxRank = 64
-    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+    /// The first six bytes of every `.npy`: `\x93NUMPY`.
+    public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
     public init(version: Int, dtype: DType, fortranOrder: Bool, shape: Shape, dataOffset: Int, byteCount: Int) {
         self.version = version

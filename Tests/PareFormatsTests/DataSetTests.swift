@@ -127,6 +127,21 @@ for i in [0, n - 1]:
         }
     }
 
+    @Test("files that are not data sets", arguments: ["npy", "not zip", "empty"])
+    func notDataSets(kind: String) throws {
+        try TemporaryDirectory.with { dir in
+            let (bytes, name, fragment): ([UInt8], String, String) = switch kind {
+            case "npy": (S.npyFloat32([1], shape: [1]), "x.npy", "is a single .npy array")
+            case "not zip": (Array("hello world".utf8), "x.npz", "is not a zip archive")
+            default: ([], "x.safetensors", "too short for safetensors")
+            }
+            let path = try S.write(bytes, dir, name)
+            let e = S.formatError { _ = try DataSet(path: path) }
+            #expect(e?.file == path)
+            #expect(e?.message.contains(fragment) == true, "\(e?.description ?? "")")
+        }
+    }
+
     @Test("a custom label key")
     func customLabelKey() throws {
         try TemporaryDirectory.with { dir in
