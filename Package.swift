@@ -23,7 +23,9 @@ let package = Package(
         .target(name: "PareKernels", swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // Swift code generated from ONNX's onnx.proto by scripts/gen-onnx-proto.sh (committed; not a build plugin).
         .target(name: "PareONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "PareFormats", dependencies: ["PareTensor", "PareBasics", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // zlib from the system (zlib1g-dev, installed by scripts/setup-system.sh): inflate and CRC-32 for .npz data sets.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "PareFormats", dependencies: ["CZlib", "PareTensor", "PareBasics", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
         .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
         .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareKernels", "PareTensor", "PareBasics"]),
