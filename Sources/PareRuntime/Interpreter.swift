@@ -1,3 +1,4 @@
+import Dispatch
 import PareFormats
 import PareONNXProto
 import PareTensor
@@ -146,6 +147,12 @@ public final class Interpreter: @unchecked Sendable {
     /// Runs the graph on `inputs` (by graph input name) and returns every graph output by name.
     /// - Throws: `RuntimeError` for a missing, unknown or mistyped input, or naming the node that fails.
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
+        var timings: [String: Double]? = nil
+        return try run(inputs, timings: &timings)
+    }
+
+    /// `run(_:)`, adding each node's wall time in milliseconds to `timings[op key]` when `timings` is not nil.
+    public func run(_ inputs: [String: Tensor], timings: inout [String: Double]?) throws -> [String: Tensor] {
         var env: [String: Tensor] = [:]
         for name in inputNames {
             guard let t = inputs[name] else { throw RuntimeError("\(path): input '\(name)' is missing") }
@@ -164,7 +171,11 @@ public final class Interpreter: @unchecked Sendable {
             guard let kernel = kernels[i] else { continue }
             let args: [Tensor?] = n.input.map { $0.isEmpty ? nil : (env[$0] ?? constants[$0]) }
             let ctx = OpContext(node: n, label: labels[i], opset: nodeOpsets[i], inputs: args, tensorAttributes: nodeTensors[i] ?? [:])
+            let start = timings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let results = try kernel(ctx)
+            if timings != nil {
+                timings![Ops.key(op: n.opType, domain: n.domain), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }
             for (k, name) in n.output.enumerated() where !name.isEmpty {
                 guard k < results.count else { throw ctx.fail("output \(k) ('\(name)') is not computed by the interpreter") }
                 env[name] = results[k]

@@ -12,6 +12,7 @@ extension Ops {
         return s
     }
 
+    @inline(__always)
     static func arithmetic(_ c: OpContext, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float, _ g: ((Int64, Int64) -> Int64)?) throws -> Tensor {
         let out = try broadcastShape(c, a, b)
         switch (a.storage, b.storage) {
@@ -25,6 +26,7 @@ extension Ops {
         }
     }
 
+    @inline(__always)
     static func binary(_ c: OpContext, _ f: @escaping (Float, Float) -> Float, _ g: ((Int64, Int64) -> Int64)?) throws -> [Tensor] {
         [try arithmetic(c, try c.input(0), try c.input(1), f, g)]
     }

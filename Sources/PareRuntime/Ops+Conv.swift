@@ -28,6 +28,7 @@ extension Ops {
         let direct = kh == 1 && kw == 1 && g.strides == [1, 1] && g.padBegin == [0, 0] && g.padEnd == [0, 0]
         var out = [Float](repeating: 0, count: n * m * spatial)
         var cols = [Float](repeating: 0, count: direct ? 0 : kk * spatial)
+        let sh = g.strides[0], sw = g.strides[1], padH = g.padBegin[0], padW = g.padBegin[1], dh = g.dilations[0], dw = g.dilations[1]
         if !out.isEmpty && kk > 0 {
         x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in cols.withUnsafeMutableBufferPointer { pc in
             for img in 0..<n {
@@ -39,17 +40,21 @@ extension Ops {
                                 for kj in 0..<kw {
                                     let row = pc.baseAddress! + ((ci * kh + ki) * kw + kj) * spatial
                                     for i in 0..<oh {
-                                        let y = i * g.strides[0] - g.padBegin[0] + ki * g.dilations[0]
+                                        let y = i * sh - padH + ki * dh
                                         let dst = row + i * ow
                                         if y < 0 || y >= ih {
                                             for j in 0..<ow { dst[j] = 0 }
                                             continue
                                         }
                                         let src = xg + (ci * ih + y) * iw
-                                        let x0 = kj * g.dilations[1] - g.padBegin[1], sx = g.strides[1]
-                                        for j in 0..<ow {
-                                            let xx = j * sx + x0
-                                            dst[j] = xx >= 0 && xx < iw ? src[xx] : 0
+                                        let x0 = kj * dw - padW
+                                        if sw == 1 && x0 >= 0 && x0 + ow <= iw {
+                                            (dst).update(from: src + x0, count: ow)
+                                        } else {
+                                            for j in 0..<ow {
+                                                let xx = j * sw + x0
+                                                dst[j] = xx >= 0 && xx < iw ? src[xx] : 0
+                                            }
                                         }
                                     }
                                 }

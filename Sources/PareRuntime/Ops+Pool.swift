@@ -1,5 +1,6 @@
 /// Pooling on float NCHW (2-D) or NCL (1-D) tensors. MaxPool: the maximum over each window (kernel_shape,
-/// strides, pads, dilations, auto_pad, ceil_mode; padding never wins; the Indices output is not supported).
+/// strides, pads, dilations, auto_pad, ceil_mode; padding never wins; NaN is not propagated; the Indices output is
+/// not supported).
 /// AveragePool: the window's mean — divided by the number of window cells inside the input, or with
 /// count_include_pad = 1 inside the padded input. GlobalAveragePool / GlobalMaxPool: over every spatial axis.
 extension Ops {
@@ -14,38 +15,41 @@ extension Ops {
         let planes = xs[0] * xs[1]
         let (ih, iw) = (g.input[0], g.input[1]), (oh, ow) = (g.output[0], g.output[1])
         var out = [Float](repeating: 0, count: planes * oh * ow)
-        x.withUnsafeBufferPointer { px in
+        let sh = g.strides[0], sw = g.strides[1], ph = g.padBegin[0], pw = g.padBegin[1], kh = g.kernel[0], kw = g.kernel[1]
+        let dh = g.dilations[0], dw = g.dilations[1], endH = ih + g.padEnd[0], endW = iw + g.padEnd[1]
+        x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
             for p in 0..<planes {
-                let src = p * ih * iw
+                let src = px.baseAddress! + p * ih * iw
                 for i in 0..<oh {
+                    let y0 = i * sh - ph
                     for j in 0..<ow {
-                        let y0 = i * g.strides[0] - g.padBegin[0], x0 = j * g.strides[1] - g.padBegin[1]
+                        let x0 = j * sw - pw
                         var acc: Float = isMax ? -.infinity : 0
                         var cells = 0
-                        for ki in 0..<g.kernel[0] {
-                            let y = y0 + ki * g.dilations[0]
+                        for ki in 0..<kh {
+                            let y = y0 + ki * dh
                             if y < 0 || y >= ih { continue }
-                            for kj in 0..<g.kernel[1] {
-                                let xx = x0 + kj * g.dilations[1]
+                            let row = src + y * iw
+                            for kj in 0..<kw {
+                                let xx = x0 + kj * dw
                                 if xx < 0 || xx >= iw { continue }
-                                let v = px[src + y * iw + xx]
-                                if isMax { if v > acc || v.isNaN { acc = v } } else { acc += v }
+                                let v = row[xx]
+                                if isMax { acc = v > acc ? v : acc } else { acc += v }
                                 cells += 1
                             }
                         }
                         if !isMax {
                             if includePad {
                                 // Cells inside the padded input (the ceil_mode overhang does not count).
-                                let hEnd = min(y0 + g.kernel[0], ih + g.padEnd[0]), wEnd = min(x0 + g.kernel[1], iw + g.padEnd[1])
-                                cells = (hEnd - y0) * (wEnd - x0)
+                                cells = (min(y0 + kh, endH) - y0) * (min(x0 + kw, endW) - x0)
                             }
                             acc = cells > 0 ? acc / Float(cells) : 0
                         }
-                        out[(p * oh + i) * ow + j] = acc
+                        po[(p * oh + i) * ow + j] = acc
                     }
                 }
             }
-        }
+        } }
         let shape = xs.count == 3 ? [xs[0], xs[1], ow] : [xs[0], xs[1], oh, ow]
         return [Tensor(floats: out, shape: shape, dtype: dtype)]
     }

@@ -9,16 +9,30 @@ import Foundation
 /// Neg and Sign also on integers) · Clip min(max(x, lo), hi) with lo / hi as inputs (opset ≥ 11) or attributes
 /// (before 11), on floats and integers · Identity and Dropout (inference: the input; Dropout's mask is all true).
 extension Ops {
+    @inline(__always)
     static func unary(_ c: OpContext, _ f: (Float) -> Float) throws -> [Tensor] {
         let (v, s, dt) = try c.floatInput(0)
-        return [Tensor(floats: v.map(f), shape: s, dtype: dt)]
+        return [Tensor(floats: mapFloats(v, f), shape: s, dtype: dt)]
+    }
+
+    /// `v.map(f)` as a plain loop over buffers (vectorizes when `f` is inlined).
+    @inline(__always)
+    static func mapFloats(_ v: [Float], _ f: (Float) -> Float) -> [Float] {
+        let n = v.count
+        return [Float](unsafeUninitializedCapacity: n) { buf, count in
+            v.withUnsafeBufferPointer { src in
+                for i in 0..<n { buf[i] = f(src[i]) }
+            }
+            count = n
+        }
     }
 
     /// A unary op defined on floats and integers.
+    @inline(__always)
     static func signedUnary(_ c: OpContext, _ f: (Float) -> Float, _ g: (Int64) -> Int64) throws -> [Tensor] {
         let t = try c.input(0)
         switch t.storage {
-        case .float(let v): return [Tensor(floats: v.map(f), shape: t.shape, dtype: t.dtype)]
+        case .float(let v): return [Tensor(floats: mapFloats(v, f), shape: t.shape, dtype: t.dtype)]
         case .int(let v): return [Tensor(ints: v.map(g), shape: t.shape, dtype: t.dtype)]
         }
     }
@@ -37,7 +51,7 @@ extension Ops {
         case .float(let v):
             let a = lo?.asFloats[0] ?? c.float("min", -Float.greatestFiniteMagnitude)
             let b = hi?.asFloats[0] ?? c.float("max", Float.greatestFiniteMagnitude)
-            return [Tensor(floats: v.map { x in x.isNaN ? x : (x < a ? a : (x > b ? b : x)) }, shape: t.shape, dtype: t.dtype)]
+            return [Tensor(floats: mapFloats(v) { x in x < a ? a : (x > b ? b : x) }, shape: t.shape, dtype: t.dtype)]
         case .int(let v):
             let a = lo?.ints?[0] ?? Int64.min, b = hi?.ints?[0] ?? Int64.max
             return [Tensor(ints: v.map { min(max($0, a), b) }, shape: t.shape, dtype: t.dtype)]
