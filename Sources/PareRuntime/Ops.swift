@@ -4,7 +4,7 @@ enum Ops {
     static let registry: [String: Kernel] = {
         var all: [String: Kernel] = [:]
         for family in [unaryKernels, binaryKernels, logicKernels, shapeKernels, indexingKernels, reduceKernels,
-                       normalizationKernels, matMulKernels, convKernels, poolKernels, quantizationKernels] {
+                       normalizationKernels, matMulKernels, convKernels, poolKernels, resizeKernels, quantizationKernels] {
             all.merge(family) { a, _ in a }
         }
         return all

@@ -222,3 +222,20 @@ struct OpTests {
         #expect(close(try M.run("Sigmoid", [f([0], [1])])[0], [0.5]))
     }
 }
+
+/// Resize against hand-computed values.
+struct ResizeTests {
+    @Test func nearestAsymmetricUpsample() throws {
+        let y = try M.run("Resize", [f([1, 2, 3, 4], [1, 1, 2, 2]), nil, f([1, 1, 2, 2], [4])],
+                          [M.attr("mode", "nearest"), M.attr("coordinate_transformation_mode", "asymmetric"), M.attr("nearest_mode", "floor")])[0]
+        #expect(y.shape == [1, 1, 4, 4] && y.floats == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+
+    @Test func linearHalfPixel() throws {
+        let y = try M.run("Resize", [f([0, 1], [1, 1, 1, 2]), nil, nil, i64([1, 1, 1, 4], [4])], [M.attr("mode", "linear")])[0]
+        #expect(close(y, [0, 0.25, 0.75, 1]), "\(y.floats ?? [])")
+        let a = try M.run("Resize", [f([0, 3], [1, 2]), nil, nil, i64([1, 4], [2])],
+                          [M.attr("mode", "linear"), M.attr("coordinate_transformation_mode", "align_corners")])[0]
+        #expect(close(a, [0, 1, 2, 3]), "\(a.floats ?? [])")
+    }
+}
