@@ -18,6 +18,7 @@ import PareRuntime
         ("avgpool-ceil-pads", "node = h.make_node('AveragePool', ['x0'], ['y'], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1); shapes = [[1, 2, 8, 9]]"),
         ("avgpool-count-include-pad", "node = h.make_node('AveragePool', ['x0'], ['y'], kernel_shape=[3, 2], strides=[1, 2], pads=[1, 1, 1, 0], count_include_pad=1); shapes = [[1, 2, 6, 7]]"),
         ("maxpool-dilated", "node = h.make_node('MaxPool', ['x0'], ['y'], kernel_shape=[2, 2], dilations=[2, 2], pads=[1, 1, 1, 1]); shapes = [[1, 2, 7, 7]]"),
+        ("maxpool-strided-inside", "node = h.make_node('MaxPool', ['x0'], ['y'], kernel_shape=[3, 2], strides=[2, 3], dilations=[1, 2]); shapes = [[1, 3, 9, 11]]"),
         ("pad-reflect", "node = h.make_node('Pad', ['x0', 'p'], ['y'], mode='reflect'); shapes = [[2, 5, 6]]; inits = {'p': np.array([0, 2, 3, 0, 1, 4], np.int64)}"),
         ("pad-edge", "node = h.make_node('Pad', ['x0', 'p'], ['y'], mode='edge'); shapes = [[2, 5]]; inits = {'p': np.array([1, 2, 0, 3], np.int64)}"),
         ("softmax-opset11-axis1", "node = h.make_node('Softmax', ['x0'], ['y'], axis=1); shapes = [[2, 3, 4]]; opset = 11"),
