@@ -4,7 +4,8 @@ little-endian files, for tests and benchmarks of pare's interpreter (Sources/Par
 
     run_onnx.py MODEL INPUTS.npz OUTDIR [--samples N] [--threads N] [--bench REPEATS] [--qdq-accuracy-level N]
 
-INPUTS.npz holds keys "NNNN.<input name>" (as written by scripts/onnx_fixtures.py). For each of the first N
+INPUTS.npz holds keys "NNNN.<input name>" (as written by scripts/onnx_fixtures.py); each is cast to the input
+type the model declares. For each of the first N
 samples (default: all), OUTDIR gets NNNN.in.<k>.bin for the k-th model input and NNNN.out.<k>.bin for the k-th
 output (C order), and OUTDIR/manifest.json describes them:
 
@@ -64,6 +65,10 @@ def main() -> int:
         print(f"run_onnx: ONNX Runtime cannot load {a.model}: {e}", file=sys.stderr)
         return 1
     in_names = [i.name for i in sess.get_inputs()]
+    # Inputs are cast to the type the model declares (a float16-compute bundle takes float16 inputs).
+    np_types = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(int64)": np.int64,
+                "tensor(int32)": np.int32, "tensor(uint8)": np.uint8, "tensor(int8)": np.int8, "tensor(bool)": np.bool_}
+    in_types = {i.name: np_types.get(i.type) for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
     os.makedirs(a.outdir, exist_ok=True)
 
@@ -77,7 +82,7 @@ def main() -> int:
     samples = []
     feeds0 = None
     for sid in ids:
-        feeds = {n: data[f"{sid}.{n}"] for n in in_names}
+        feeds = {n: data[f"{sid}.{n}"].astype(in_types[n]) if in_types[n] else data[f"{sid}.{n}"] for n in in_names}
         feeds0 = feeds0 or feeds
         try:
             outs = sess.run(out_names, feeds)
