@@ -26,8 +26,9 @@ extension Ops {
         let (ih, iw) = (g.input[0], g.input[1]), (oh, ow) = (g.output[0], g.output[1]), (kh, kw) = (g.kernel[0], g.kernel[1])
         let cg = ch / group, mg = m / group, kk = cg * kh * kw, spatial = oh * ow
         let direct = kh == 1 && kw == 1 && g.strides == [1, 1] && g.padBegin == [0, 0] && g.padEnd == [0, 0]
-        var out = [Float](repeating: 0, count: n * m * spatial)
-        var cols = [Float](repeating: 0, count: direct ? 0 : kk * spatial)
+        // sgemm (beta 0) writes every output element and im2col every column element.
+        var out = kk > 0 ? Tensor.uninitializedFloats(n * m * spatial) : [Float](repeating: 0, count: n * m * spatial)
+        var cols = Tensor.uninitializedFloats(direct ? 0 : kk * spatial)
         let sh = g.strides[0], sw = g.strides[1], padH = g.padBegin[0], padW = g.padBegin[1], dh = g.dilations[0], dw = g.dilations[1]
         if !out.isEmpty && kk > 0 {
         x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in cols.withUnsafeMutableBufferPointer { pc in

@@ -14,7 +14,7 @@ extension Ops {
         let aBatch = Array(ash.dropLast(2)), bBatch = Array(bsh.dropLast(2))
         guard let batch = Broadcast.shape(aBatch, bBatch) else { throw c.fail("cannot broadcast the batch dimensions of \(ashape0) and \(bshape0)") }
         let count = batch.reduce(1, *)
-        var out = [Float](repeating: 0, count: count * m * n)
+        var out = k > 0 ? Tensor.uninitializedFloats(count * m * n) : [Float](repeating: 0, count: count * m * n)
         if !out.isEmpty && k > 0 {
         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
             if bBatch.reduce(1, *) == 1 && aBatch == batch {

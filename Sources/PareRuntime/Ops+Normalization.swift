@@ -19,7 +19,7 @@ extension Ops {
         let a = (0..<ch).map { scale[$0] / (variance[$0] + eps).squareRoot() }
         let b = (0..<ch).map { bias[$0] - mean[$0] * a[$0] }
         let inner = shape[2...].reduce(1, *), outer = shape[0]
-        var out = [Float](repeating: 0, count: x.count)
+        var out = Tensor.uninitializedFloats(x.count)
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
                 for n in 0..<outer {

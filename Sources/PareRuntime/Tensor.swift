@@ -49,6 +49,12 @@ public struct Tensor: Sendable, CustomStringConvertible {
         self.storage = storage
     }
 
+    /// `n` floats whose values are unspecified, for a kernel that writes every element (skips zeroing large
+    /// buffers on every run).
+    static func uninitializedFloats(_ n: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
+    }
+
     /// A float32 scalar (rank 0).
     public static func scalar(_ v: Float) -> Tensor { Tensor(floats: [v], shape: []) }
 
