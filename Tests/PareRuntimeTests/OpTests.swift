@@ -57,6 +57,13 @@ struct OpTests {
         #expect(y.shape == [1, 2, 2, 2] && y.floats == [3.5, 3.5, 3.5, 3.5, 9, 9, 9, 9])
     }
 
+    @Test func pointwiseConvRunsWithoutIm2col() throws {
+        // 1×1, stride 1, no padding: y[m] = Σ_c W[m, c] · x[c].
+        let x = f([1, 2, 3, 4, 10, 20, 30, 40], [1, 2, 2, 2])
+        let y = try M.run("Conv", [x, f([1, 0, 0, 1, 1, -1], [3, 2, 1, 1])])[0]
+        #expect(y.shape == [1, 3, 2, 2] && y.floats == [1, 2, 3, 4, 10, 20, 30, 40, -9, -18, -27, -36])
+    }
+
     @Test func convDilationAndSameUpper() throws {
         // 1-D: x = 1..5, kernel [1, 1] dilated by 2, SAME_UPPER: out[i] = x[i − 1] + x[i + 1] (zero outside).
         let y = try M.run("Conv", [f([1, 2, 3, 4, 5], [1, 1, 5]), f([1, 1], [1, 1, 2])],
