@@ -30,15 +30,21 @@ let package = Package(
         .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
         .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareKernels", "PareTensor", "PareBasics"]),
         .target(name: "PareBuild", dependencies: ["ParePasses", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
+        // OpenBLAS (CBLAS) and LAPACKE from Debian's -dev packages (scripts/setup-system.sh).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "PareRuntime", dependencies: ["PareFormats", "PareKernels", "PareONNXProto", "PareTensor", "PareBasics", "COpenBLAS",
+                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "PareCLI", dependencies: [
             "PareBuild", "PareRecipe", "PareFormats", "PareONNXProto", "PareFixtures", "PareKernels", "PareTensor", "PareBasics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
+        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareRuntime", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
         .testTarget(name: "PareBasicsTests", dependencies: ["PareBasics"]),
         .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels", "PareBasics"]),
         .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareTensor", "PareBasics"]),
         .testTarget(name: "PareRecipeTests", dependencies: ["PareRecipe", "PareBasics"]),
+        .testTarget(name: "PareRuntimeTests", dependencies: ["PareRuntime", "PareFormats", "PareONNXProto", "PareTensor", "PareBasics",
+                                                             .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "PareBuildTests", dependencies: ["PareBuild", "PareFixtures", "ParePasses", "PareRecipe", "PareFormats", "PareKernels", "PareBasics"]),
     ],
     swiftLanguageModes: [.v5]

@@ -12,6 +12,8 @@ case "rebuild":
     try RebuildBenchmark.run(arguments: Array(args.dropFirst()))
 case "onnx":
     try ONNXBenchmark.run(arguments: Array(args.dropFirst()))
+case "runtime":
+    try RuntimeBenchmark.run(arguments: Array(args.dropFirst()))
 default:
     print("usage: pare-bench kernels | rebuild | onnx [--huge]")
     exit(2)

@@ -1,0 +1,60 @@
+/// The spatial geometry of a 1-D or 2-D Conv, ConvTranspose or pooling node (1-D is run as 2-D with height 1):
+/// kernel, strides, dilations, begin / end pads (after auto_pad) and the output size.
+struct ConvGeometry {
+    var kernel: [Int]
+    var strides: [Int]
+    var dilations: [Int]
+    var padBegin: [Int]
+    var padEnd: [Int]
+    var input: [Int]
+    var output: [Int]
+
+    /// The geometry of a forward window op (Conv, MaxPool, AveragePool) over spatial size `input`:
+    /// out = ⌊(in + pads − ((k − 1)·d + 1)) / s⌋ + 1 (⌈⌉ with ceil_mode, dropping a last window that would start in
+    /// the end padding); auto_pad SAME_UPPER / SAME_LOWER give out = ⌈in / s⌉ with the extra pad at the end /
+    /// begin; VALID means no padding.
+    static func forward(_ c: OpContext, input: [Int], kernel: [Int], ceilMode: Bool = false) throws -> ConvGeometry {
+        let r = input.count
+        let strides = c.ints("strides") ?? [Int](repeating: 1, count: r)
+        let dilations = c.ints("dilations") ?? [Int](repeating: 1, count: r)
+        let pads = c.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
+        guard kernel.count == r, strides.count == r, dilations.count == r, pads.count == 2 * r,
+              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }) else {
+            throw c.fail("kernel \(kernel), strides \(strides), dilations \(dilations), pads \(pads) do not fit \(r) spatial dimensions")
+        }
+        var g = ConvGeometry(kernel: kernel, strides: strides, dilations: dilations, padBegin: Array(pads[..<r]),
+                             padEnd: Array(pads[r...]), input: input, output: [])
+        let autoPad = c.string("auto_pad", "NOTSET")
+        for i in 0..<r {
+            let dk = (kernel[i] - 1) * dilations[i] + 1
+            switch autoPad {
+            case "SAME_UPPER", "SAME_LOWER":
+                let out = (input[i] + strides[i] - 1) / strides[i]
+                let total = max(0, (out - 1) * strides[i] + dk - input[i])
+                let small = total / 2
+                g.padBegin[i] = autoPad == "SAME_UPPER" ? small : total - small
+                g.padEnd[i] = total - g.padBegin[i]
+                g.output.append(out)
+                continue
+            case "VALID":
+                g.padBegin[i] = 0
+                g.padEnd[i] = 0
+            case "NOTSET": break
+            default: throw c.fail("auto_pad '\(autoPad)' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID")
+            }
+            let span = input[i] + g.padBegin[i] + g.padEnd[i] - dk
+            guard span >= 0 else { throw c.fail("window \(dk) is larger than the padded input \(input[i] + g.padBegin[i] + g.padEnd[i])") }
+            var out = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
+            if ceilMode && (out - 1) * strides[i] >= input[i] + g.padBegin[i] { out -= 1 }
+            g.output.append(out)
+        }
+        return g
+    }
+
+    /// As 2-D (height 1 for 1-D).
+    var as2D: ConvGeometry {
+        guard input.count == 1 else { return self }
+        return ConvGeometry(kernel: [1] + kernel, strides: [1] + strides, dilations: [1] + dilations, padBegin: [0] + padBegin,
+                            padEnd: [0] + padEnd, input: [1] + input, output: [1] + output)
+    }
+}
