@@ -56,24 +56,7 @@ extension ModelDiff.ONNXWeights {
                 if t.dtype.isFloatingPoint {
                     return Value(dtype: t.dtype, shape: shape, data: .float(try ModelDiff.floats(raw, dtype: t.dtype, file: path, tensor: t.name)))
                 }
-                var out = [Int64](repeating: 0, count: count)
-                for i in 0..<count {
-                    switch t.dtype {
-                    case .int8: out[i] = Int64(Int8(bitPattern: raw[i]))
-                    case .uint8, .bool: out[i] = Int64(raw[i])
-                    case .int16: out[i] = Int64(Int16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian))
-                    case .uint16: out[i] = Int64(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)
-                    case .int32: out[i] = Int64(Int32(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian))
-                    case .uint32: out[i] = Int64(raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
-                    case .int64, .uint64: out[i] = Int64(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)
-                    case .int4, .uint4:
-                        // ONNX packs 4-bit values over the flat element order, first element in the low nibble.
-                        let byte = raw[i / 2]
-                        let nibble = i % 2 == 0 ? byte & 0x0F : byte >> 4
-                        out[i] = t.dtype == .int4 ? Int64(Int8(bitPattern: nibble << 4) >> 4) : Int64(nibble)
-                    default: break
-                    }
-                }
+                let out = ONNXIntegerPayload.decode(raw, dtype: t.dtype, count: count)
                 return Value(dtype: t.dtype, shape: shape, data: .int(out))
             }
         } catch let e as DiagnosticError {

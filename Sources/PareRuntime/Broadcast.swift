@@ -35,11 +35,15 @@ enum Broadcast {
 
     /// For every element of `out` (row-major), the offset of the element of a tensor of shape `s` it reads.
     static func offsets(_ s: [Int], to out: [Int]) -> [Int] {
-        let n = out.reduce(1, *)
+        stridedOffsets(shape: out, strides: alignedStrides(s, to: out))
+    }
+
+    /// For every index of `shape` in row-major order, Σ index[d] · strides[d] (an odometer over the indices).
+    static func stridedOffsets(shape: [Int], strides st: [Int]) -> [Int] {
+        let n = shape.reduce(1, *)
         guard n > 0 else { return [] }
-        let st = alignedStrides(s, to: out)
         var result = [Int](repeating: 0, count: n)
-        let r = out.count
+        let r = shape.count
         guard r > 0 else { return result }
         var idx = [Int](repeating: 0, count: r)
         var off = 0
@@ -49,8 +53,8 @@ enum Broadcast {
             while d >= 0 {
                 idx[d] += 1
                 off += st[d]
-                if idx[d] < out[d] { break }
-                off -= st[d] * out[d]
+                if idx[d] < shape[d] { break }
+                off -= st[d] * shape[d]
                 idx[d] = 0
                 d -= 1
             }

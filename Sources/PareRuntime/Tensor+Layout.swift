@@ -50,27 +50,7 @@ extension Tensor {
     /// Offsets of `shape`'s elements read in the order of the transposed tensor (`out[d] = shape[perm[d]]`).
     static func transposeOffsets(_ shape: [Int], perm: [Int]) -> [Int] {
         let st = Broadcast.strides(shape)
-        let outShape = perm.map { shape[$0] }
-        let ps = perm.map { st[$0] }
-        let n = shape.reduce(1, *)
-        var result = [Int](repeating: 0, count: n)
-        let r = shape.count
-        guard n > 0, r > 0 else { return result }
-        var idx = [Int](repeating: 0, count: r)
-        var off = 0
-        for o in 0..<n {
-            result[o] = off
-            var d = r - 1
-            while d >= 0 {
-                idx[d] += 1
-                off += ps[d]
-                if idx[d] < outShape[d] { break }
-                off -= ps[d] * outShape[d]
-                idx[d] = 0
-                d -= 1
-            }
-        }
-        return result
+        return Broadcast.stridedOffsets(shape: perm.map { shape[$0] }, strides: perm.map { st[$0] })
     }
 
     /// `v` wrapped to the range of the integer type `dtype` (two's complement truncation, as a C cast does;
