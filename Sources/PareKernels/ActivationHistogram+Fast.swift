@@ -48,7 +48,7 @@ extension ActivationHistogram {
                         let magnitudeBits = bits & 0x7FFF_FFFF
                         let finite = magnitudeBits < 0x7F80_0000
                         let scaled = Float(bitPattern: finite ? magnitudeBits : 0) * scale
-                        let index = Int32(truncatingIfNeeded: Int(scaled)) // scaled ∈ [0, binCount): no trap
+                        let index = Int32(scaled) // scaled ∈ [0, binCount): exact truncation, no trap
                         let negative = bits > 0x8000_0000
                         s[i] = finite ? (negative ? negativeBase + index : index) : discard
                     }

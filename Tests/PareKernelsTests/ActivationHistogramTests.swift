@@ -76,6 +76,19 @@ struct ActivationHistogramTests {
         expectSame(pairwise[0], sequential, "\(data) tree")
     }
 
+    /// Parts whose ranges differ by many doublings (each part is merged into a histogram of another range).
+    @Test(arguments: [Float(1e-30), 1e-3, 1, 1e3, 1e30])
+    func mergeAcrossRanges(scale: Float) {
+        let x = TestData.uniform.matrix(rows: 4, cols: 250, seed: 8)
+        let pieces = [x[0..<300].map { $0 * scale }, x[300..<600].map { $0 * 1e-6 }, Array(x[600...]), [-0.0, .nan]]
+        let sequential = collect(pieces, binCount: 64, reference: true)
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+            var merged = ActivationHistogram(binCount: 64)
+            for i in order { merged.merge(collect([pieces[i]], binCount: 64)) }
+            expectSame(merged, sequential, "scale \(scale) order \(order)")
+        }
+    }
+
     /// A hand-computed sequence: range growth by doubling, pairwise merging, the half-open bin rule, −0 and
     /// rejected values.
     @Test(arguments: [false, true])

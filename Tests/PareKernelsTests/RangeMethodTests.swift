@@ -74,6 +74,14 @@ struct RangeMethodTests {
         #expect(bits(RangeMethod.entropy.range(h, levels: 4, symmetric: false)) == bits((0, 3.5)))
     }
 
+    /// 100 values in bin 0, 10 in bin 1, one outlier in bin 3 (w = 1), Q = 2: KL(i = 2) ≈ 0.00015 (P = [100, 11],
+    /// C = [100, 10]), KL(i = 3) ≈ 0.017 (C = [100, 5, 5]), KL(i = 4) ≈ 0.17 (C = [55, 55, 0, 1]) → t = 2.
+    @Test func entropyClipsHandComputed() {
+        let h = histogram([Float](repeating: 0.5, count: 100) + [Float](repeating: 1.5, count: 10) + [3.5], binCount: 4)
+        #expect(bits(RangeMethod.entropy.range(h, levels: 4, symmetric: true)) == bits((-2, 2)))
+        #expect(bits(RangeMethod.entropy.range(h, levels: 4, symmetric: false)) == bits((0, 2)))
+    }
+
     /// percentile(100) is minmax exactly, symmetric and not, for every data family and bin count.
     @Test(arguments: Distribution.allCases, [4, 64, 2048])
     func percentile100IsMinmax(distribution: Distribution, binCount: Int) {
