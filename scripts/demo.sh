@@ -17,6 +17,6 @@ mkdir -p models
 echo "--- a second build reuses everything:"
 "$PARE" build recipes/demo.yaml recipes/cnn-npu.yaml
 echo "--- one safetensors bundle:"
-"$PARE" inspect dist/demo/arm64-cortex-a78/model.safetensors | head -n 8
+"$PARE" inspect dist/demo/arm64-cortex-a78/model.safetensors | sed -n 1,8p   # sed reads all: no SIGPIPE under pipefail
 echo "--- the Hexagon bundle in ONNX Runtime, against the float model:"
 "$PY" scripts/check_onnx.py --reference models/cnn.onnx --candidate dist/cnn-npu/qualcomm-hexagon-v73/model.onnx --seed 1 --samples 8
