@@ -151,8 +151,16 @@ public final class Interpreter: @unchecked Sendable {
         return try run(inputs, timings: &timings)
     }
 
+    /// `run(_:)`, calling `observe` with every graph input and every value a node computes (by value name, in
+    /// node order, each before any later node runs), e.g. to collect calibration statistics.
+    public func run(_ inputs: [String: Tensor], observe: (String, Tensor) throws -> Void) throws -> [String: Tensor] {
+        var timings: [String: Double]? = nil
+        return try withoutActuallyEscaping(observe) { try run(inputs, timings: &timings, observe: $0) }
+    }
+
     /// `run(_:)`, adding each node's wall time in milliseconds to `timings[op key]` when `timings` is not nil.
-    public func run(_ inputs: [String: Tensor], timings: inout [String: Double]?) throws -> [String: Tensor] {
+    public func run(_ inputs: [String: Tensor], timings: inout [String: Double]?,
+                    observe: ((String, Tensor) throws -> Void)? = nil) throws -> [String: Tensor] {
         var env: [String: Tensor] = [:]
         for name in inputNames {
             guard let t = inputs[name] else { throw RuntimeError("\(path): input '\(name)' is missing") }
@@ -162,6 +170,7 @@ public final class Interpreter: @unchecked Sendable {
                 if !fits { throw RuntimeError("\(path): input '\(name)' has shape \(t.shape); the model expects \(dims.map { $0.map(String.init) ?? "?" })") }
             }
             env[name] = t
+            try observe?(name, t)
         }
         for name in inputs.keys where env[name] == nil {
             guard inputTypes[name] != nil else { throw RuntimeError("\(path): '\(name)' is not an input of the model (inputs: \(inputNames))") }
@@ -179,6 +188,7 @@ public final class Interpreter: @unchecked Sendable {
             for (k, name) in n.output.enumerated() where !name.isEmpty {
                 guard k < results.count else { throw ctx.fail("output \(k) ('\(name)') is not computed by the interpreter") }
                 env[name] = results[k]
+                try observe?(name, results[k])
             }
             for name in frees[i] { env.removeValue(forKey: name) }
         }
