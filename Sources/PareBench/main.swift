@@ -1,7 +1,8 @@
 // pare-bench: benchmarks that are not part of `swift test`. Run in release mode:
 //   swift run -c release pare-bench kernels     numeric kernels vs memcpy
 //   swift run -c release pare-bench rebuild     first build and no-op rebuild of a ~100 MB model for 3 targets
-//   swift run -c release pare-bench onnx [--huge]   pare vs onnxruntime.quantization on a ~90 MB ONNX transformer
+//   swift run -c release pare-bench onnx [--int4] [--huge]   pare vs onnxruntime.quantization on a ~90 MB ONNX transformer
+//   swift run -c release pare-bench runtime     the reference interpreter vs ONNX Runtime (1 thread) on the fixtures
 import Foundation
 
 let args = Array(CommandLine.arguments.dropFirst())
@@ -15,6 +16,6 @@ case "onnx":
 case "runtime":
     try RuntimeBenchmark.run(arguments: Array(args.dropFirst()))
 default:
-    print("usage: pare-bench kernels | rebuild | onnx [--huge]")
+    print("usage: pare-bench kernels | rebuild | onnx [--int4] [--huge] | runtime")
     exit(2)
 }
