@@ -247,8 +247,7 @@ extension ModelDiff.ONNXWeights {
             throw fail(n, index, "has B \(b.shape) (\(b.dtype)); K \(k), N \(cols), block \(block) needs \(cols * blocks * blob) uint8 values")
         }
         guard let scales = s.floats, scales.count == cols * blocks else { throw fail(n, index, "has \(s.count) scales; needs \(cols * blocks)") }
-        let mask = Int64((1 << bits) - 1)
-        var zps = [Float](repeating: Float(1 << (bits - 1)), count: cols * blocks)
+        var zps: [Float]?
         if n.input.count > 3, !n.input[3].isEmpty, let zc = constants[n.input[3]] {
             let z = try read(zc)
             let perRow = (blocks * bits + 7) / 8
@@ -261,28 +260,13 @@ extension ModelDiff.ONNXWeights {
                 guard let zb = z.ints, zb.count == cols * perRow else {
                     throw fail(n, index, "has \(z.count) zero points (\(z.dtype)); pare diff reads packed uint8 zero points, \(cols * perRow) bytes")
                 }
-                for r in 0..<cols {
-                    for j in 0..<blocks {
-                        let bit = j * bits
-                        zps[r * blocks + j] = Float((zb[r * perRow + bit / 8] >> Int64(bit % 8)) & mask)
-                    }
-                }
+                zps = MatMulNBitsWeight.unpackZeroPoints(zb, n: cols, blocks: blocks, bits: bits)
             }
         }
+        // W is [N, K]; the MatMul weight it replaces is its transpose [K, N].
+        let w = MatMulNBitsWeight.dequantize(codes: codes, scales: scales, zeroPoints: zps, n: cols, k: k, block: block, bits: bits)
         var out = [Float](repeating: 0, count: k * cols)
-        for r in 0..<cols {
-            for j in 0..<blocks {
-                let sc = scales[r * blocks + j], z = zps[r * blocks + j]
-                let base = (r * blocks + j) * blob
-                for t in 0..<block {
-                    let kk = j * block + t
-                    if kk >= k { break }
-                    let bit = t * bits
-                    let code = (codes[base + bit / 8] >> Int64(bit % 8)) & mask
-                    out[kk * cols + r] = (Float(code) - z) * sc
-                }
-            }
-        }
+        for r in 0..<cols { for kk in 0..<k { out[kk * cols + r] = w[r * k + kk] } }
         if s.dtype == .float16 { out = out.withUnsafeBufferPointer { HalfPrecision.toFloat16Reference($0) }.withUnsafeBufferPointer { HalfPrecision.fromFloat16($0) } }
         return ModelDiff.Values(shape: [k, cols], values: out)
     }

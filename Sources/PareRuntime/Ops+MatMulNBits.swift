@@ -1,3 +1,5 @@
+import PareFormats
+
 /// `com.microsoft.MatMulNBits` (ONNX Runtime contrib op): Y = A · Wᵀ (+ bias) where the weight W [N, K] is
 /// stored as `bits`-bit codes (2, 4 or 8) in B [N, ⌈K / block_size⌉, block_size · bits / 8] (low bits first) with
 /// W[n, k] = (q[n, k] − zp[n, k / block]) · scale[n, k / block]; zero points packed the same way per row n
@@ -21,8 +23,7 @@ extension Ops {
         }
         let (scales, _, _) = try c.floatInput(2)
         guard scales.count == n * blocks else { throw c.fail("has \(scales.count) scales; needs N × blocks = \(n * blocks)") }
-        let mask = Int64((1 << bits) - 1)
-        var zps = [Float](repeating: Float(1 << (bits - 1)), count: n * blocks)
+        var zps: [Float]?
         if let z = c.optionalInput(3) {
             switch z.storage {
             case .float(let zf):
@@ -31,26 +32,10 @@ extension Ops {
             case .int(let zb):
                 let perRow = (blocks * bits + 7) / 8
                 guard zb.count == n * perRow else { throw c.fail("has \(zb.count) packed zero points; needs N × \(perRow) = \(n * perRow)") }
-                for r in 0..<n {
-                    for j in 0..<blocks {
-                        let bit = j * bits
-                        zps[r * blocks + j] = Float((zb[r * perRow + bit / 8] >> Int64(bit % 8)) & mask)
-                    }
-                }
+                zps = MatMulNBitsWeight.unpackZeroPoints(zb, n: n, blocks: blocks, bits: bits)
             }
         }
-        var w = [Float](repeating: 0, count: n * k)
-        for r in 0..<n {
-            for j in 0..<blocks {
-                let sc = scales[r * blocks + j], z = zps[r * blocks + j]
-                let base = (r * blocks + j) * blob
-                for t in 0..<min(block, k - j * block) {
-                    let bit = t * bits
-                    let code = (codes[base + bit / 8] >> Int64(bit % 8)) & mask
-                    w[r * k + j * block + t] = (Float(code) - z) * sc
-                }
-            }
-        }
+        let w = MatMulNBitsWeight.dequantize(codes: codes, scales: scales, zeroPoints: zps, n: n, k: k, block: block, bits: bits)
         let rows = a.count / k
         var out = [Float](repeating: 0, count: rows * n)
         if rows > 0 {
