@@ -28,8 +28,8 @@ let package = Package(
         .target(name: "PareFormats", dependencies: ["CZlib", "PareTensor", "PareBasics", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PareRecipe", dependencies: ["PareBasics", .product(name: "Yams", package: "Yams")]),
         .target(name: "PareFixtures", dependencies: ["PareFormats", "PareTensor", "PareBasics"]),
-        .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareKernels", "PareTensor", "PareBasics"]),
-        .target(name: "PareBuild", dependencies: ["ParePasses", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
+        .target(name: "ParePasses", dependencies: ["PareRecipe", "PareFormats", "PareRuntime", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareKernels", "PareTensor", "PareBasics"]),
+        .target(name: "PareBuild", dependencies: ["ParePasses", "PareRuntime", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareRecipe", "PareFormats", "PareKernels", "PareTensor", "PareBasics"]),
         // OpenBLAS (CBLAS) and LAPACKE from Debian's -dev packages (scripts/setup-system.sh).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "PareRuntime", dependencies: ["PareFormats", "PareKernels", "PareONNXProto", "PareTensor", "PareBasics", "COpenBLAS",

@@ -18,8 +18,11 @@ Models (graphs built with onnx.helper, float32 weights from numpy.random.default
                       they are drawn, so at most one tensor (262 MB) is in memory; only with --only
 
 Without --only, the first four are written. Same seed and opset -> byte-identical files (.onnx and .npz).
+
 Each model also gets OUTDIR/<name>.inputs.npz: 8 samples, keys "NNNN.<input name>" (images ~N(0,1), token ids
-uniform in [0, vocab)), drawn from numpy.random.default_rng([seed, 1]).
+uniform in [0, vocab)), drawn from numpy.random.default_rng([seed, 1]). cnn and transformer also get
+<name>.calib.npz and <name>.eval.npz (64 samples each, streams [seed, 2] and [seed, 3]; the evaluation set has
+labels NNNN.__label__, see write_data_sets).
 
 Unless --no-verify, every model is checked with onnx.checker.check_model(full_check=True) and run in
 onnxruntime (CPU) on its 8 samples; outputs must be finite and not constant. One JSON line per model goes to
@@ -412,12 +415,13 @@ def images(rng: np.random.Generator, n: int) -> np.ndarray:
     return noise * np.float32(math.sqrt(1.0 - r)) + offset * np.float32(math.sqrt(r))
 
 
-def make_inputs(model: onnx.ModelProto, seed: int, vocab: int = 0) -> dict:
-    """SAMPLES seeded samples for the model's inputs: images from `images()`, other floats ~N(0,1), int64 token
-    ids uniform in [0, vocab)."""
-    rng = np.random.default_rng([seed, 1])
+def make_inputs(model: onnx.ModelProto, seed: int, vocab: int = 0, n: int = None, stream: int = 1) -> dict:
+    """n (default SAMPLES) seeded samples for the model's inputs: images from `images()`, other floats ~N(0,1),
+    int64 token ids uniform in [0, vocab). `stream` picks an independent random stream (1: the inputs file,
+    2: calibration set, 3: evaluation set)."""
+    rng = np.random.default_rng([seed, stream])
     out = {}
-    for i in range(SAMPLES):
+    for i in range(SAMPLES if n is None else n):
         for vi in model.graph.input:
             shape = [dim.dim_value for dim in vi.type.tensor_type.shape.dim]
             if vi.type.tensor_type.elem_type == TensorProto.INT64:
@@ -474,6 +478,41 @@ def verify(path: str, inputs: dict) -> dict:
     top1 = y.reshape(-1, y.shape[-1]).argmax(axis=-1)
     return {"output_shape": list(outs[0].shape), "output_std": round(float(y.std()), 4),
             "top1_distinct": int(len(set(top1.tolist()))), "top1_positions": int(top1.size)}
+
+
+DATA_SAMPLES = 64
+LABEL_NOISE = 0.1
+
+
+def write_data_sets(path: str, model_path: str, model: onnx.ModelProto, seed: int, vocab: int, outdir: str, name: str) -> dict:
+    """<name>.calib.npz and <name>.eval.npz: DATA_SAMPLES samples each from independent streams. The evaluation set
+    has labels NNNN.__label__ (int64, one class per row of the first output's last axis): the float model's argmax
+    (onnxruntime), with a seeded LABEL_NOISE fraction replaced by a random other class, so the float model's accuracy
+    is about 1 - LABEL_NOISE and a compressed model's can be compared with it."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(model_path, so, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    calib = make_inputs(model, seed, vocab, DATA_SAMPLES, stream=2)
+    save_npz(os.path.join(outdir, f"{name}.calib.npz"), calib)
+    ev = make_inputs(model, seed, vocab, DATA_SAMPLES, stream=3)
+    rng = np.random.default_rng([seed, 4])
+    arrays = {}
+    for i in range(DATA_SAMPLES):
+        feeds = {n: ev[f"{i:04d}.{n}"] for n in names}
+        for n in names:
+            arrays[f"{i:04d}.{n}"] = feeds[n]
+        y = sess.run(None, feeds)[0]
+        classes = y.shape[-1]
+        label = y.reshape(-1, classes).argmax(axis=-1).astype(np.int64)
+        flip = rng.random(label.shape) < LABEL_NOISE
+        other = (label + rng.integers(1, classes, size=label.shape)) % classes
+        arrays[f"{i:04d}.__label__"] = np.where(flip, other, label).astype(np.int64)
+    save_npz(os.path.join(outdir, f"{name}.eval.npz"), arrays)
+    return {"calibration": f"{name}.calib.npz", "evaluation": f"{name}.eval.npz", "samples": DATA_SAMPLES}
 
 
 @dataclass(frozen=True)
@@ -547,6 +586,8 @@ def write_fixture(fx: Fixture, outdir: str, seed: int, opset: int, check: bool) 
     npz = os.path.join(outdir, f"{fx.name}.inputs.npz")
     save_npz(npz, inputs)
     summary["inputs"] = os.path.basename(npz)
+    if fx.name in ("cnn", "transformer"):
+        summary["data"] = write_data_sets(npz, path, onnx.load(path), seed, fx.vocab, outdir, fx.name)
     if check:
         summary["verified"] = verify(path, inputs)
     summary["seconds"] = round(time.perf_counter() - t0, 3)

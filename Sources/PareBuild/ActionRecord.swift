@@ -11,6 +11,8 @@ public struct ActionRecord: Sendable, Codable {
     public var bundle: BundleRecord?
     public var tensorsComputed: Int
     public var tensorsReused: Int
+    /// Calibrate steps: the statistics blob; evaluate steps: the evaluation report blob.
+    public var output: Digest? = nil
 }
 
 /// The files a bundle step produced.

@@ -16,11 +16,14 @@ public struct BuildPlan: Sendable {
     /// The bundle step of each target.
     public func bundleStep(for target: String) -> Int? { steps.firstIndex { $0.kind == .bundle && $0.targets == [target] } }
 
-    /// The chain of pass steps feeding a target's bundle, in order.
+    /// The chain of steps feeding a target's bundle (import, passes, evaluate), in order; calibrate steps are not in it.
     public func chain(for target: String) -> [Int] {
         guard var i = bundleStep(for: target) else { return [] }
         var out: [Int] = []
         while let p = steps[i].inputs.first { out.append(p); i = p }
         return out.reversed()
     }
+
+    /// The evaluate step of a target, if the recipe evaluates.
+    public func evaluateStep(for target: String) -> Int? { steps.firstIndex { $0.kind == .evaluate && $0.targets == [target] } }
 }

@@ -69,6 +69,27 @@ public struct BundleManifest: Sendable, Codable {
     public var tensors: [TensorEntry]
     /// ONNX: how each compressed weight was written (DequantizeLinear, MatMulNBits, Cast, opset changes).
     public var encodings: [String]?
+    /// ONNX: how activations are quantized (absent when they stay float).
+    public var activations: ActivationInfo?
+    /// The evaluate step's metrics, gate outcomes, sensitivity and fallbacks (absent without evaluation).
+    public var evaluation: EvaluationReport?
+
+    /// Activation quantization as recorded in the manifest.
+    public struct ActivationInfo: Sendable, Codable {
+        /// "static" (QDQ) or "dynamic".
+        public var mode: String
+        public var method: String?
+        /// Quantized activations and their parameters.
+        public var quantized: [ONNXActivationQuant]
+        /// Activations kept in float, with the reason.
+        public var kept: [String: String]
+        init(_ a: ActivationEncoding) {
+            mode = a.dynamic ? "dynamic" : "static"
+            method = a.method.isEmpty ? nil : a.method
+            quantized = a.quantized
+            kept = a.kept
+        }
+    }
 
     /// Per-tensor entries for a built model against its source.
     static func tensorEntries(model: ModelArtifact, source: ModelArtifact) -> [TensorEntry] {

@@ -47,6 +47,11 @@ extension BundleWriter {
                 throw BuildError(step: "bundle", message: "tensor '\(t.name)' is \(t.dtype) after its passes but was \(t.originDType) in the ONNX model; pare cannot write that change")
             }
         }
+        var options = options
+        if let a = model.activations {
+            options.activations = a.quantized
+            options.dynamicActivations = a.dynamic
+        }
         let result = try ONNXEncoder.encode(skeleton, weights: weights, options: options)
         // Supply payloads only for the markers still in the model (encoded weights replaced theirs).
         let remaining = markerKeys(in: result.model)

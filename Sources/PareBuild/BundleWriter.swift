@@ -38,8 +38,20 @@ struct BundleWriter {
         payloadBytes + skeletonBytes >= limit - externalDataMargin
     }
 
-    var bundleDir: String { "\(recipeDir)/\(target)" }
-    var tarPath: String { "\(recipeDir)/\(target).tar" }
+    /// The recipe's gates failed: the bundle goes to `<target>.gate-failed/` (for inspection), never over a passing one.
+    var gateFailed = false
+    /// The folder name of a failing bundle.
+    static let gateFailedSuffix = ".gate-failed"
+
+    var bundleDir: String { "\(recipeDir)/\(target)\(gateFailed ? BundleWriter.gateFailedSuffix : "")" }
+    var tarPath: String { "\(recipeDir)/\(target)\(gateFailed ? BundleWriter.gateFailedSuffix : "").tar" }
+
+    /// Removes a failing bundle (and its archive) left by an earlier build.
+    func removeGateFailed() {
+        let dir = "\(recipeDir)/\(target)\(BundleWriter.gateFailedSuffix)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try? FileManager.default.removeItem(atPath: dir + ".tar")
+    }
 
     /// The safetensors entries and metadata for a model.
     static func entries(for model: ModelArtifact, store: ContentStore) throws -> ([SafetensorsWriter.Entry], [String: String]) {

@@ -19,6 +19,8 @@ extension Executor {
         var tool: String
         /// ONNX: the contrib ops the target's runtime has (decides MatMulNBits).
         var runtimeOps: [String]?
+        /// The evaluate step's report (metrics and gates go into the manifest; failing gates move the bundle).
+        var evaluation: EvaluationReport?
     }
 
     /// The recipe as resolved for one target: what the manifest's recipe digest covers. Editing the recipe for
@@ -55,7 +57,8 @@ extension Executor {
             recipe: .init(name: plan.recipe.name, sha256: recipeDigest(for: target.id).hex), source: src, passes: passes,
             target: .init(id: target.id, name: target.name, kind: target.kind.rawValue, vendor: target.vendor, format: plan.sourceHeader.format.rawValue),
             tar: plan.recipe.bundle.tar, externalData: plan.recipe.bundle.externalData, mtime: options.archiveMTime, tool: pareVersion,
-            runtimeOps: plan.sourceHeader.format == .onnx ? target.runtimeOps.sorted() : nil)
+            runtimeOps: plan.sourceHeader.format == .onnx ? target.runtimeOps.sorted() : nil,
+            evaluation: evaluation(for: target.id))
     }
 
     func bundleComponents(config: BundleConfig, input: Digest) -> ActionKeyComponents {
@@ -72,10 +75,15 @@ extension Executor {
         let config = bundleConfig(target: target, source: source, sourceArtifact: sourceArtifact)
         let components = bundleComponents(config: config, input: input)
         let key = components.key
-        let writer = bundleWriter(for: target)
+        var writer = bundleWriter(for: target)
+        writer.gateFailed = config.evaluation.map { !$0.passed } ?? false
         func result(_ r: BundleRecord) -> BundleResult {
-            BundleResult(target: targetID, path: writer.bundleDir, sha256: r.tar.sha256.hex, bytes: r.tar.bytes, tar: writer.tar ? writer.tarPath : nil)
+            var b = BundleResult(target: targetID, path: writer.bundleDir, sha256: r.tar.sha256.hex, bytes: r.tar.bytes, tar: writer.tar ? writer.tarPath : nil)
+            b.evaluation = config.evaluation
+            return b
         }
+        // A passing build removes what a failing one left; a failing one never touches the passing bundle.
+        if !writer.gateFailed { writer.removeGateFailed() }
         if let rec = cache.actions.get(key, as: ActionRecord.self), rec.components == components, let b = rec.bundle,
            writer.isIntact(key: key, record: b) {
             cache.actions.touch(key)
@@ -90,7 +98,8 @@ extension Executor {
             output: .init(file: writer.modelFileName, format: writer.format.rawValue, sha256: "", bytes: 0, artifact: input.hex),
             sizes: .init(sourceTensorBytes: config.source.bytes, outputTensorBytes: model.storedBytes,
                          compressionRatio: model.storedBytes == 0 ? 0 : (Double(config.source.bytes) / Double(model.storedBytes) * 1000).rounded() / 1000),
-            tensors: BundleManifest.tensorEntries(model: model, source: source))
+            tensors: BundleManifest.tensorEntries(model: model, source: source),
+            activations: model.activations.map(BundleManifest.ActivationInfo.init), evaluation: config.evaluation)
         let record: BundleRecord
         do { record = try writer.write(model: model, manifest: manifest) } catch {
             throw BuildError(step: step.id, message: "cannot write the bundle in \(writer.bundleDir): \(error)")

@@ -2,19 +2,24 @@ import Foundation
 import PareBasics
 import PareFormats
 import ParePasses
+import PareONNXProto
+import PareRecipe
+import SwiftProtobuf
 
 extension Executor {
     /// Key components of a pass step: pass name and version, resolved config, input model digest.
-    func passComponents(_ step: BuildStep, input: Digest) -> ActionKeyComponents {
+    func passComponents(_ step: BuildStep, input: Digest, statistics: Digest? = nil) -> ActionKeyComponents {
         let spec = step.pass!
+        var inputs = ["model": input.hex]
+        if let statistics { inputs["calibration"] = statistics.hex }
         return ActionKeyComponents(kind: "pass", action: spec.config.passName, actionVersion: PassRegistry.version(of: spec.config.passName),
-                                   config: JSONValue.from(spec.config), inputs: ["model": input.hex], targetFields: [:],
+                                   config: JSONValue.from(spec.config), inputs: inputs, targetFields: [:],
                                    kernelVersion: kernelVersion, salt: options.salt)
     }
 
     /// Runs a weight pass tensor by tensor; each tensor is looked up in the tensor cache first.
-    func runPass(_ step: BuildStep, input: Digest) throws -> (Digest, StepResult.Status, Int, Int) {
-        let components = passComponents(step, input: input)
+    func runPass(_ step: BuildStep, input: Digest, statistics: Digest? = nil) throws -> (Digest, StepResult.Status, Int, Int) {
+        let components = passComponents(step, input: input, statistics: statistics)
         if let rec = cachedRecord(components), let a = rec.artifact {
             cache.recordComponents(components, recipe: plan.recipe.name, step: step.id)
             return (a, .cached, 0, 0)
@@ -51,10 +56,30 @@ extension Executor {
         }
         var result = model
         for (k, i) in touched.enumerated() { result.tensors[i] = outputs[k].0 }
+        if case .quantize(let q) = spec.config, let a = q.activations {
+            result.activations = try activationEncoding(a, model: model, statistics: statistics, step: step)
+        }
         let reused = outputs.filter(\.1).count
         let digest = try storeArtifact(result)
         try record(ActionRecord(components: components, artifact: digest, bundle: nil,
                                 tensorsComputed: outputs.count - reused, tensorsReused: reused), step: step)
         return (digest, .executed, outputs.count - reused, reused)
+    }
+}
+
+extension Executor {
+    /// The activation side of a quantize pass: parameters from the calibration statistics, or the dynamic form.
+    func activationEncoding(_ setting: ActivationsSetting, model: ModelArtifact, statistics: Digest?, step: BuildStep) throws -> ActivationEncoding {
+        switch setting {
+        case .dynamic:
+            return ActivationEncoding(dynamic: true)
+        case .calibrated(let spec):
+            guard let statistics, let graph = model.graph else {
+                throw BuildError(step: step.id, message: "activation quantization needs an ONNX graph and calibration statistics")
+            }
+            let skeleton = try Onnx_ModelProto(serializedBytes: [UInt8](cache.store.data(graph)))
+            return ActivationQuantizer.choose(graph: skeleton.graph, statistics: try loadStatistics(statistics), spec: spec,
+                                              statisticsDigest: statistics.hex)
+        }
     }
 }

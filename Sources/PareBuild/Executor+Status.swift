@@ -2,6 +2,7 @@ import Foundation
 import PareBasics
 import PareFormats
 import ParePasses
+import PareRecipe
 
 /// What a build would do with a step, without doing it.
 public struct StepStatus: Sendable, Codable {
@@ -37,9 +38,36 @@ extension Executor {
                 } else {
                     reasons.append("cannot read the model \(plan.recipe.model.givenPath)")
                 }
-            case .pass:
+            case .calibrate:
                 if let input = knownArtifact(step.inputs[0]) {
-                    let c = passComponents(step, input: input)
+                    if let c = try? calibrateComponents(step, input: input) {
+                        components = c
+                        if let rec = cache.actions.get(c.key, as: ActionRecord.self), rec.components == c, let out = rec.output, cache.store.contains(out) {
+                            setArtifactForPrediction(out, step: i); cached = true
+                        }
+                    } else {
+                        reasons.append("cannot read data.calibration")
+                    }
+                } else {
+                    parentUnknown = plan.steps[step.inputs[0]].id
+                }
+            case .evaluate:
+                if let input = knownArtifact(step.inputs[0]), let c = try? evaluateComponents(step, input: input) {
+                    components = c
+                    if let rec = cachedRecord(c), let a = rec.artifact, let out = rec.output,
+                       let report = try? CanonicalJSON.decode(EvaluationReport.self, from: cache.store.data(out)) {
+                        setArtifactForPrediction(a, step: i)
+                        lock.withLock { evaluations[step.targets[0]] = report }
+                        cached = true
+                    }
+                } else {
+                    parentUnknown = plan.steps[step.inputs.first { knownArtifact($0) == nil } ?? step.inputs[0]].id
+                }
+            case .pass:
+                if step.inputs.count > 1, knownArtifact(step.inputs[1]) == nil {
+                    parentUnknown = plan.steps[step.inputs[1]].id
+                } else if let input = knownArtifact(step.inputs[0]) {
+                    let c = passComponents(step, input: input, statistics: step.inputs.count > 1 ? knownArtifact(step.inputs[1]) : nil)
                     components = c
                     if let rec = cachedRecord(c), let a = rec.artifact { setArtifactForPrediction(a, step: i); cached = true }
                 } else {

@@ -18,7 +18,13 @@ public final class Executor: @unchecked Sendable {
     private var results: [Int: StepResult] = [:]
     private var bundles: [String: BundleResult] = [:]
     private var source: Digest?
-    private let lock = NSLock()
+    let lock = NSLock()
+    /// Content digests of data sets, by path and selection.
+    var dataDigests: [String: Digest] = [:]
+    /// Evaluation results by target (evaluate steps), read by the bundle steps.
+    var evaluations: [String: EvaluationReport] = [:]
+    /// Float-model evaluators by data digest, shared by the targets' evaluate steps.
+    var evaluators: [String: Evaluator] = [:]
 
     public init(plan: BuildPlan, options: BuildOptions, observer: (any BuildObserver)? = nil) throws {
         self.plan = plan
@@ -53,9 +59,18 @@ public final class Executor: @unchecked Sendable {
             result = makeResult(step, status, computed: computed, reused: 0)
         case .pass:
             let input = artifact(of: step.inputs[0])
-            let (digest, status, computed, reused) = try runPass(step, input: input)
+            let statistics = step.inputs.count > 1 ? artifact(of: step.inputs[1]) : nil
+            let (digest, status, computed, reused) = try runPass(step, input: input, statistics: statistics)
             set(artifact: digest, for: i)
             result = makeResult(step, status, computed: computed, reused: reused)
+        case .calibrate:
+            let (digest, status) = try runCalibrate(step, input: artifact(of: step.inputs[0]))
+            set(artifact: digest, for: i)
+            result = makeResult(step, status, computed: 0, reused: 0)
+        case .evaluate:
+            let (digest, status) = try runEvaluate(step, input: artifact(of: step.inputs[0]))
+            set(artifact: digest, for: i)
+            result = makeResult(step, status, computed: 0, reused: 0)
         case .bundle:
             let input = artifact(of: step.inputs[0])
             let (bundle, status) = try writeBundle(step, input: input)

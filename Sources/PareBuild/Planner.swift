@@ -29,6 +29,7 @@ public enum Planner {
     }
 
     public static func plan(recipe: Recipe, catalog: [String: TargetProfile], only: [String] = []) throws -> BuildPlan {
+        var recipe = recipe
         var bag = DiagnosticBag()
         bag.append(contentsOf: TargetCheck.check(recipe: recipe, targets: catalog))
         let recipeTargets = recipe.targets.map(\.value)
@@ -47,6 +48,9 @@ public enum Planner {
 
         let chosen = recipe.targets.filter { only.isEmpty || only.contains($0.value) }
         let profiles = chosen.compactMap { catalog[$0.value] }
+        bag.append(contentsOf: recipe.resolveActivations(targets: profiles))
+        try bag.throwIfErrors()
+        checkData(recipe: recipe, targets: profiles.map(\.id), header: header, bag: &bag)
         for (t, profile) in zip(chosen, profiles) {
             checkAgainstModel(recipe: recipe, target: t, profile: profile, header: header, bag: &bag)
         }
@@ -169,33 +173,50 @@ public enum Planner {
         }
     }
 
-    /// Builds the DAG: one chain import → passes → bundle per target, with identical prefixes shared.
+    /// Builds the DAG: one chain import → passes → [evaluate] → bundle per target, with identical prefixes shared.
+    /// A quantize pass with calibrated activations reads a calibrate step that runs the calibration data through the
+    /// model as it is at that point (shared by every target whose chain is the same up to there).
     static func buildSteps(recipe: Recipe, targets: [String]) -> [BuildStep] {
         var steps = [BuildStep(id: "import", kind: .importModel, pass: nil, targets: targets, inputs: [])]
         var index: [String: Int] = [:] // identity of a step → its index
         var tails: [String: Int] = [:]
+        func shared(_ identity: String, _ target: String, make: () -> BuildStep) -> Int {
+            if let i = index[identity] {
+                steps[i].targets.append(target)
+                return i
+            }
+            steps.append(make())
+            index[identity] = steps.count - 1
+            return steps.count - 1
+        }
         for t in targets {
             var parent = 0
             var identity = "import"
             for spec in recipe.passes(for: t) {
+                var inputs = [parent]
+                if case .quantize(let q) = spec.config, q.activations?.calibrated != nil {
+                    let p = parent
+                    inputs.append(shared(identity + "|calibrate:\(spec.id)", t) {
+                        BuildStep(id: "calibrate-\(spec.id)", kind: .calibrate, pass: spec, targets: [t], inputs: [p])
+                    })
+                }
                 let config = (try? CanonicalJSON.encode(spec.config)).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 identity += "|\(spec.index):\(spec.id):\(config)"
-                if let i = index[identity] {
-                    steps[i].targets.append(t)
-                    parent = i
-                } else {
-                    steps.append(BuildStep(id: spec.id, kind: .pass, pass: spec, targets: [t], inputs: [parent]))
-                    parent = steps.count - 1
-                    index[identity] = parent
-                }
+                parent = shared(identity, t) { BuildStep(id: spec.id, kind: .pass, pass: spec, targets: [t], inputs: inputs) }
             }
             tails[t] = parent
         }
+        let evaluates = recipe.data.evaluation != nil || !recipe.gates.isEmpty
         for t in targets {
-            steps.append(BuildStep(id: "bundle@\(t)", kind: .bundle, pass: nil, targets: [t], inputs: [tails[t]!]))
+            var last = tails[t]!
+            if evaluates {
+                steps.append(BuildStep(id: "evaluate@\(t)", kind: .evaluate, pass: nil, targets: [t], inputs: [last]))
+                last = steps.count - 1
+            }
+            steps.append(BuildStep(id: "bundle@\(t)", kind: .bundle, pass: nil, targets: [t], inputs: [last]))
         }
         // Steps not shared by every target carry their targets in the id.
-        for i in steps.indices where steps[i].kind == .pass && steps[i].targets.count < targets.count {
+        for i in steps.indices where (steps[i].kind == .pass || steps[i].kind == .calibrate) && steps[i].targets.count < targets.count {
             steps[i].id += "@" + steps[i].targets.joined(separator: "+")
         }
         return steps

@@ -43,6 +43,9 @@ public struct BundleResult: Sendable, Codable, Hashable {
     public var bytes: Int
     /// The archive's path when it was written (`bundle.tar: true`), else nil (`null` in JSON).
     public var tar: String?
+    /// The evaluate step's report when the recipe evaluates (metrics, gates; `passed` false means the bundle is in
+    /// the `<target>.gate-failed` folder).
+    public var evaluation: EvaluationReport?
 
     public init(target: String, path: String, sha256: String, bytes: Int, tar: String?) {
         self.target = target
@@ -52,7 +55,7 @@ public struct BundleResult: Sendable, Codable, Hashable {
         self.tar = tar
     }
 
-    enum CodingKeys: String, CodingKey { case target, path, sha256, bytes, tar }
+    enum CodingKeys: String, CodingKey { case target, path, sha256, bytes, tar, evaluation }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -61,6 +64,7 @@ public struct BundleResult: Sendable, Codable, Hashable {
         try c.encode(sha256, forKey: .sha256)
         try c.encode(bytes, forKey: .bytes)
         if let tar { try c.encode(tar, forKey: .tar) } else { try c.encodeNil(forKey: .tar) }
+        try c.encodeIfPresent(evaluation, forKey: .evaluation)
     }
 }
 
@@ -71,4 +75,7 @@ public struct BuildReport: Sendable, Codable {
     public var cached: Int
     public var steps: [StepResult]
     public var bundles: [BundleResult]
+
+    /// Bundles whose gates failed.
+    public var gateFailures: [BundleResult] { bundles.filter { $0.evaluation?.passed == false } }
 }

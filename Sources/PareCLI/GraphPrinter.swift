@@ -5,8 +5,8 @@ enum GraphPrinter {
     static func label(_ step: BuildStep) -> String {
         switch step.kind {
         case .importModel: return "import"
-        case .bundle: return step.id
-        case .pass: return step.id + (step.targets.count > 0 ? "\\n(" + step.targets.joined(separator: ", ") + ")" : "")
+        case .bundle, .evaluate: return step.id
+        case .pass, .calibrate: return step.id + (step.targets.count > 0 ? "\\n(" + step.targets.joined(separator: ", ") + ")" : "")
         }
     }
 
@@ -27,7 +27,7 @@ enum GraphPrinter {
             switch step.kind {
             case .importModel: s += "  s\(i)[(\"\(text)\")]\n"
             case .bundle: s += "  s\(i)[/\"\(text)\"/]\n"
-            case .pass: s += "  s\(i)[\"\(text)\"]\n"
+            case .pass, .calibrate, .evaluate: s += "  s\(i)[\"\(text)\"]\n"
             }
         }
         for (i, step) in plan.steps.enumerated() { for j in step.inputs { s += "  s\(j) --> s\(i)\n" } }

@@ -34,6 +34,7 @@ extension Pare {
             options.jobs = jobs
             options.cacheRoot = cacheOptions.root
             options.distRoot = dist
+            var gatesFailed = false
             for recipe in recipes {
                 let plan = try withErrorHandling {
                     try Planner.plan(recipePath: recipe, only: recipeOptions.only, targetsDirectory: recipeOptions.targetsDirectory)
@@ -50,9 +51,15 @@ extension Pare {
                     print("built \(report.recipe): \(report.executed) step\(report.executed == 1 ? "" : "s") executed, \(report.cached) cached")
                     for b in report.bundles {
                         print("  \(b.target): \(b.path)  (\(b.tar ?? "no .tar"), \(ByteCount.format(b.bytes)), sha256 \(b.sha256.prefix(16))…)")
+                        if let e = b.evaluation { print(GateTable.metricsLine(e).map { "    " + $0 }.joined(separator: "\n")) }
                     }
                 }
+                if !report.gateFailures.isEmpty {
+                    gatesFailed = true
+                    FileHandle.standardError.write(Data(GateTable.render(recipe: report.recipe, failures: report.gateFailures).utf8))
+                }
             }
+            if gatesFailed { throw ExitCode(1) }
         }
     }
 }

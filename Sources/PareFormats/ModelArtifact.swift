@@ -15,6 +15,8 @@ public struct ModelArtifact: Sendable, Hashable, Codable {
     public var graph: Digest?
     /// ONNX: tensor name → the payload key that marks the tensor in the skeleton (stripped tensors only).
     public var payloadKeys: [String: String]?
+    /// ONNX: activation quantization (nil: activations stay float).
+    public var activations: ActivationEncoding?
 
     public init(format: String, metadata: [String: String], tensors: [TensorRecord], graph: Digest? = nil, payloadKeys: [String: String]? = nil) {
         self.format = format

@@ -13,6 +13,12 @@ public struct ONNXEncodeOptions: Sendable, Hashable {
     public var targetOpset: Int?
     /// How to name the model in errors (usually its file path).
     public var modelName: String = "model"
+    /// Static QDQ: activations to quantize (QuantizeLinear → DequantizeLinear); empty = none.
+    public var activations: [ONNXActivationQuant] = []
+    /// With static activations: Conv / Gemm biases become int32 with scale s_x · s_w.
+    public var quantizeBiases: Bool = true
+    /// The dynamic form: DynamicQuantizeLinear + MatMulInteger / ConvInteger for 8-bit weights.
+    public var dynamicActivations: Bool = false
 
     public init(allowMatMulNBits: Bool = false, keepFloat16Compute: Bool = false, targetOpset: Int? = nil,
                 modelName: String = "model") {

@@ -9,6 +9,8 @@ struct PartialPass: Sendable {
     var selection = PartialSelection()
     var weights: PartialWeights?
     var overrides: Located<[PartialOverride]>?
+    var activations: Located<ActivationsSetting>?
+    var fallback: Located<FallbackSpec>?
     var castDType: Located<CastDType>?
     var castCompute: Located<CastCompute>?
     var method: Located<String>?

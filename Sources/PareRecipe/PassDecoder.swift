@@ -6,7 +6,7 @@ enum PassDecoder {
 
     static func configKeys(for pass: String) -> [String] {
         switch pass {
-        case "quantize": return selectionKeys + ["weights", "overrides"]
+        case "quantize": return selectionKeys + ["weights", "overrides", "activations", "fallback"]
         case "cast": return selectionKeys + ["dtype", "compute"]
         default: return selectionKeys + ["method", "sparsity", "scope", "pattern"]
         }
@@ -82,6 +82,11 @@ enum PassDecoder {
                 p.weights = weights(v, context: "\(context).weights", r)
             case "overrides" where name == "quantize":
                 p.overrides = overrides(v, context: context, r)
+            case "activations" where name == "quantize":
+                p.activations = activations(v, context: "\(context).activations", r)
+                if p.activations == nil { p.invalidKeys.insert("activations") }
+            case "fallback" where name == "quantize":
+                p.fallback = fallback(v, context: "\(context).fallback", r)
             case "dtype" where name == "cast":
                 p.castDType = r.choice(v, "'dtype'", CastDType.self)
                 if p.castDType == nil { p.invalidKeys.insert("dtype") }

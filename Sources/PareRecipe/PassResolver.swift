@@ -30,7 +30,18 @@ struct PassResolver {
                     if let q = resolveOverride(o, index: i, base: weightLayers) { overrides.append(q) }
                 }
             }
-            return .quantize(QuantizeConfig(selection: selection, weights: weights, overrides: overrides))
+            var activations: ActivationsSetting?
+            if let a = layers.last(where: { $0.activations != nil })?.activations {
+                activations = a.value
+                locations["activations"] = a.location
+            }
+            var fallback: FallbackSpec?
+            if let f = layers.last(where: { $0.fallback != nil })?.fallback {
+                fallback = f.value
+                locations["fallback"] = f.location
+            }
+            return .quantize(QuantizeConfig(selection: selection, weights: weights, overrides: overrides,
+                                            activations: activations, fallback: fallback))
         case "cast":
             guard let dtype = layers.last(where: { $0.castDType != nil })?.castDType else {
                 if layers.contains(where: { $0.invalidKeys.contains("dtype") }) { return nil }

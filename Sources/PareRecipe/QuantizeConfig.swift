@@ -6,13 +6,19 @@ public struct QuantizeConfig: Sendable, Hashable, Codable {
     public var weights: WeightQuantSpec
     /// Per-name exceptions, in the order written; the last matching one wins.
     public var overrides: [QuantOverride]
+    /// `activations:` — nil: weight-only (the default).
+    public var activations: ActivationsSetting?
+    /// `fallback:` — nil: no fallback.
+    public var fallback: FallbackSpec?
 
     /// A quantize config; defaults are those of a bare `- quantize` pass.
     public init(selection: TensorSelection = TensorSelection(), weights: WeightQuantSpec = WeightQuantSpec(),
-                overrides: [QuantOverride] = []) {
+                overrides: [QuantOverride] = [], activations: ActivationsSetting? = nil, fallback: FallbackSpec? = nil) {
         self.selection = selection
         self.weights = weights
         self.overrides = overrides
+        self.activations = activations
+        self.fallback = fallback
     }
 
     /// The scheme for one tensor: the last matching override wins; nil when an override says skip.

@@ -16,6 +16,10 @@ public struct Recipe: Sendable, Hashable {
     public var passes: [PassSpec]
     /// The `bundle:` section (defaults when absent).
     public var bundle: BundleSpec
+    /// The `data:` section (empty when absent).
+    public var data: DataSpec
+    /// The `gates:` section, in the order written (empty when absent).
+    public var gates: [Gate]
     /// Where each per_target entry is (the target name key).
     public var perTargetLocations: [String: SourceLocation]
     /// The pass lists of targets that have per_target overrides, resolved at load time.
@@ -24,7 +28,10 @@ public struct Recipe: Sendable, Hashable {
     /// A recipe as the loader produces it; `perTargetPasses` holds the resolved passes of targets with per_target entries.
     public init(name: String, file: String, sourceFiles: [String], model: ModelSpec, targets: [Located<String>],
                 passes: [PassSpec], bundle: BundleSpec = BundleSpec(),
-                perTargetLocations: [String: SourceLocation] = [:], perTargetPasses: [String: [PassSpec]] = [:]) {
+                perTargetLocations: [String: SourceLocation] = [:], perTargetPasses: [String: [PassSpec]] = [:],
+                data: DataSpec = DataSpec(), gates: [Gate] = []) {
+        self.data = data
+        self.gates = gates
         self.name = name
         self.file = file
         self.sourceFiles = sourceFiles

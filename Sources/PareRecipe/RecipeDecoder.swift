@@ -7,7 +7,7 @@ struct RecipeDecoder {
     /// Available target ids; when set, unknown names in `targets` are errors.
     var knownTargets: [String]?
 
-    static let topLevelKeys = ["recipe", "imports", "model", "targets", "passes", "bundle", "per_target"]
+    static let topLevelKeys = ["recipe", "imports", "model", "data", "targets", "passes", "gates", "bundle", "per_target"]
     static let modelKeys = ["path", "format"]
     static let bundleKeys = ["format", "tar", "external_data"]
 
@@ -48,10 +48,15 @@ struct RecipeDecoder {
         if let e = root["per_target"], let targets, let passes {
             (perTargetLocations, perTargetPasses) = perTarget(e.value, targets: targets, passes: passes.passes)
         }
+        let data = root["data"].map { self.data($0.value) } ?? DataSpec()
+        let gates = root["gates"].map { self.gates($0.value) } ?? []
+        if let passes, passes.complete {
+            checkDataUse(data: data, gates: gates, passes: passes.passes.map(\.1), perTarget: perTargetPasses)
+        }
         guard let name, let model, let targets, let passes, passes.complete else { return nil }
         return Recipe(name: name, file: file, sourceFiles: sourceFiles, model: model, targets: targets,
                       passes: passes.passes.map(\.1), bundle: bundle, perTargetLocations: perTargetLocations,
-                      perTargetPasses: perTargetPasses)
+                      perTargetPasses: perTargetPasses, data: data, gates: gates)
     }
 
     // MARK: - Sections

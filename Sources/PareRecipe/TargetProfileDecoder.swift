@@ -11,7 +11,7 @@ struct TargetProfileDecoder {
     static let keys = ["target", "name", "kind", "vendor", "weights", "activations", "sparsity", "memory_mb", "compute",
                        "bandwidth_gbs", "formats", "runtime_ops", "sources"]
     static let weightKeys = ["dtypes", "granularities", "group_sizes", "symmetric_only"]
-    static let activationKeys = ["dtypes", "static_only"]
+    static let activationKeys = ["dtypes", "static_only", "symmetric_only"]
     static let computeUnits = ["tops", "gops", "tflops", "gflops"]
     static let formats = ["safetensors", "onnx", "gguf"]
 
@@ -139,7 +139,8 @@ struct TargetProfileDecoder {
         for e in entries { locations["activations.\(e.key)"] = e.value.location }
         let dtypes = node["dtypes"].flatMap { names($0.value, "'activations.dtypes'", allowed: ActivationSupport.knownDTypes) } ?? []
         let staticOnly = node["static_only"].flatMap { r.bool($0.value, "'activations.static_only'") }?.value ?? false
-        return ActivationSupport(dtypes: dtypes, staticOnly: staticOnly)
+        let symmetricOnly = node["symmetric_only"].flatMap { r.bool($0.value, "'activations.symmetric_only'") }?.value ?? false
+        return ActivationSupport(dtypes: dtypes, staticOnly: staticOnly, symmetricOnly: symmetricOnly)
     }
 
     private mutating func sparsity(_ node: YAMLNode) -> [NMPattern] {

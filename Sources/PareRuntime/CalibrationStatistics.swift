@@ -20,3 +20,26 @@ public struct CalibrationStatistics: Sendable {
         samples += other.samples
     }
 }
+
+extension CalibrationStatistics: Codable {
+    private enum CodingKeys: String, CodingKey { case histograms, samples }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        samples = try c.decode(Int.self, forKey: .samples)
+        var out: [String: ActivationHistogram] = [:]
+        for (name, s) in try c.decode([String: ActivationHistogram.State].self, forKey: .histograms) {
+            guard let h = ActivationHistogram(state: s) else {
+                throw DecodingError.dataCorruptedError(forKey: .histograms, in: c, debugDescription: "inconsistent histogram for '\(name)'")
+            }
+            out[name] = h
+        }
+        histograms = out
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(histograms.mapValues(\.state), forKey: .histograms)
+    }
+}

@@ -1,3 +1,4 @@
+import PareONNXProto
 import PareFormats
 import PareKernels
 import PareTensor
@@ -9,15 +10,31 @@ public enum Calibrator {
     /// missing or extra inputs, an integer array for a float input or the reverse, a shape that differs from the
     /// model's (a symbolic dimension accepts any size), an empty data set. Empty when it fits.
     public static func problems(_ data: DataSet, for interpreter: Interpreter) -> [String] {
+        problems(data, inputNames: interpreter.inputNames, inputTypes: interpreter.inputTypes)
+    }
+
+    /// ``problems(_:for:)`` against a model's declared graph inputs, without making an interpreter (plan time).
+    public static func problems(_ data: DataSet, model: Onnx_ModelProto) -> [String] {
+        let initializers = Set(model.graph.initializer.map(\.name))
+        var types: [String: (dtype: DType?, dims: [Int?])] = [:]
+        for vi in model.graph.input {
+            let tt = vi.type.tensorType
+            types[vi.name] = (ONNXDataType.dtype(code: Int(tt.elemType)),
+                              tt.hasShape ? tt.shape.dim.map { if case .dimValue(let v)? = $0.value { return Int(v) } else { return nil } } : [])
+        }
+        return problems(data, inputNames: model.graph.input.map(\.name).filter { !initializers.contains($0) }, inputTypes: types)
+    }
+
+    static func problems(_ data: DataSet, inputNames: [String], inputTypes: [String: (dtype: DType?, dims: [Int?])]) -> [String] {
         var out: [String] = []
         if data.sampleCount == 0 { out.append("\(data.path): the data set has no samples; add samples NNNN.<input name>") }
         let given = Dictionary(uniqueKeysWithValues: data.inputs.map { ($0.name, $0) })
-        for name in interpreter.inputNames {
+        for name in inputNames {
             guard let d = given[name] else {
                 out.append("\(data.path): no data for model input '\(name)'; add arrays named NNNN.\(name)")
                 continue
             }
-            guard let (dtype, dims) = interpreter.inputTypes[name] else { continue }
+            guard let (dtype, dims) = inputTypes[name] else { continue }
             if let dtype, dtype.isFloatingPoint != d.dtype.isFloatingPoint {
                 out.append("\(data.path): input '\(name)' is \(d.dtype) in the data but \(dtype) in the model; store it as "
                            + (dtype.isFloatingPoint ? "a float array" : "an integer array"))
@@ -29,8 +46,8 @@ public enum Calibrator {
                            + "[\(dims.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]; reshape the samples to it")
             }
         }
-        for input in data.inputs where !interpreter.inputNames.contains(input.name) {
-            out.append("\(data.path): '\(input.name)' is not an input of the model (inputs: \(interpreter.inputNames.joined(separator: ", ")))")
+        for input in data.inputs where !inputNames.contains(input.name) {
+            out.append("\(data.path): '\(input.name)' is not an input of the model (inputs: \(inputNames.joined(separator: ", ")))")
         }
         return out
     }
@@ -68,13 +85,18 @@ public enum Calibrator {
 
     /// Sample `index` of `data` as interpreter inputs: float arrays as the model's float type, integer arrays as
     /// Int64 values of the model's integer type.
-    static func inputs(of data: DataSet, sample index: Int, for interpreter: Interpreter) throws -> [String: Tensor] {
+    /// - Throws: `RuntimeError` naming the file, sample, input and element of a NaN or ±∞ value.
+    public static func inputs(of data: DataSet, sample index: Int, for interpreter: Interpreter) throws -> [String: Tensor] {
         var feeds: [String: Tensor] = [:]
         for (name, array) in try data.sample(index) {
             let modelType = interpreter.inputTypes[name]?.dtype
             let shape = array.shape.dims
             if array.dtype.isFloatingPoint {
-                feeds[name] = Tensor(floats: array.floats(), shape: shape, dtype: modelType ?? .float32)
+                let values = array.floats()
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    throw RuntimeError("\(data.path): sample \(index), input '\(name)' has a non-finite value (\(values[bad])) at element \(bad); remove or fix the sample")
+                }
+                feeds[name] = Tensor(floats: values, shape: shape, dtype: modelType ?? .float32)
             } else {
                 let ints = array.withUnsafeBytes { ONNXIntegerPayload.decode($0, dtype: array.dtype, count: array.elementCount) }
                 feeds[name] = Tensor(ints: ints, shape: shape, dtype: modelType ?? .int64)
