@@ -18,6 +18,13 @@ enum GateTable {
         if let a = m.accuracy { parts.append("accuracy \(format(a)) (float \(format(m.floatAccuracy)))") }
         parts.append(String(format: "size %.3f MB (float %.3f MB)", m.sizeMB, m.floatSizeMB))
         var lines = [parts.joined(separator: ", ")]
+        if let sens = e.sensitivity, !sens.isEmpty {
+            lines.append("sensitivity (one layer compressed at a time, most sensitive first):")
+            let w = sens.map(\.layer.count).max()!
+            for s in sens {
+                lines.append("  " + s.layer.padding(toLength: w, withPad: " ", startingAt: 0) + String(format: "  SQNR %6.1f dB  cosine %.5f", s.sqnrDB, s.cosineMean))
+            }
+        }
         if let fb = e.fallback, !fb.isEmpty {
             lines.append("fallback: " + fb.map { "\($0.layer) (\($0.change))" }.joined(separator: "; "))
         }

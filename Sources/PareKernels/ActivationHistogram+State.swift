@@ -11,6 +11,16 @@ extension ActivationHistogram {
         public var hi: Float
         /// Nonzero bins: index into the 2·binCount bins, count.
         public var bins: [[UInt64]]
+
+        public init(binCount: Int, rangeExponent: Int, count: UInt64, nonFiniteCount: UInt64, lo: Float, hi: Float, bins: [[UInt64]]) {
+            self.binCount = binCount
+            self.rangeExponent = rangeExponent
+            self.count = count
+            self.nonFiniteCount = nonFiniteCount
+            self.lo = lo
+            self.hi = hi
+            self.bins = bins
+        }
     }
 
     /// This histogram's state.
