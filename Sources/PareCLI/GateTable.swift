@@ -4,8 +4,7 @@ import PareBuild
 enum GateTable {
     static func format(_ v: Double?) -> String {
         guard let v else { return "n/a" }
-        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
-        return String(format: "%.4f", v)
+        return String(format: "%.6g", v)
     }
 
     /// `cosine mean 0.9991 (min 0.9902), SQNR 28.1 dB, top-1 1.0000, size 0.21 MB (float 0.80 MB)`.
