@@ -13,11 +13,16 @@ public struct ONNXEncodeOptions: Sendable, Hashable {
     public var targetOpset: Int?
     /// How to name the model in errors (usually its file path).
     public var modelName: String = "model"
-    /// Static QDQ: activations to quantize (QuantizeLinear → DequantizeLinear); empty = none.
+    /// Activations to quantize statically (QuantizeLinear → DequantizeLinear after each); empty = none. Needs
+    /// opset 10 (8-bit) or 21 (16-bit); the model is upgraded, or the encode fails.
     public var activations: [ONNXActivationQuant] = []
-    /// With static activations: Conv / Gemm biases become int32 with scale s_x · s_w.
+    /// With static `activations`: the float bias of a Conv / Gemm whose input is a quantized activation and whose
+    /// weight is an 8-bit per-tensor / per-output-channel DequantizeLinear weight becomes int32
+    /// `round(b / (s_x · s_w))` + DequantizeLinear (what ONNX Runtime's quantize_static writes).
     public var quantizeBiases: Bool = true
-    /// The dynamic form: DynamicQuantizeLinear + MatMulInteger / ConvInteger for 8-bit weights.
+    /// The dynamic form: MatMul / Gemm / Conv nodes whose weight is an 8-bit per-tensor or per-output-channel
+    /// quantized weight become DynamicQuantizeLinear + MatMulInteger / ConvInteger + Cast + Mul (as ONNX
+    /// Runtime's quantize_dynamic writes). Needs opset 11. Exclusive with `activations`.
     public var dynamicActivations: Bool = false
 
     public init(allowMatMulNBits: Bool = false, keepFloat16Compute: Bool = false, targetOpset: Int? = nil,

@@ -19,6 +19,11 @@ import PareONNXProto
 ///   per group); a BFLOAT16 Cast needs 13. When the model's opset is lower, it is upgraded
 ///   (``ONNXOpsetUpgrade``); when it cannot be (or `targetOpset` pins a lower one), the weight falls back to
 ///   integer codes + `Cast` + `Sub` + `Mul` by a broadcast scale (opset ≥ 7), and the report says why.
+/// - activations (after the weights; ``ONNXEncodeOptions/activations``, `quantizeBiases`,
+///   `dynamicActivations`): static QuantizeLinear → DequantizeLinear pairs, int32 Conv / Gemm biases, or the
+///   dynamic DynamicQuantizeLinear + MatMulInteger / ConvInteger form; see `quantizeStatic`, `quantizeBiases`
+///   and `writeDynamic` (ActivationWriter) for the exact rules. They need opset 10 (8-bit), 21 (16-bit) or 11
+///   (dynamic): the model is upgraded, or the encode fails.
 /// Output is deterministic: the same inputs give byte-identical serialized models.
 public enum ONNXEncoder {
     typealias P = ONNXEncodeProto
@@ -38,7 +43,9 @@ public enum ONNXEncoder {
     ///   initializer or Constant of the main graph, a weight that is not FLOAT, a shape or element count that
     ///   does not match, an invalid ``ONNXQuantizedWeight``, a `targetOpset` below the model's, a failed
     ///   explicit upgrade, or an encoding no reachable opset can express (bfloat16 below opset 13, any
-    ///   quantized weight below opset 7).
+    ///   quantized weight below opset 7); and for activations: an invalid ``ONNXActivationQuant``, a name that is
+    ///   no float graph input or node output (with a did-you-mean), an initializer / weight / already-dequantized
+    ///   weight, an opset the model cannot be upgraded to, static and dynamic together, or float16 compute.
     public static func encode(_ model: Onnx_ModelProto, weights: [String: ONNXWeightEncoding],
                               options: ONNXEncodeOptions) throws -> ONNXEncodeResult {
         let file = options.modelName
@@ -48,6 +55,7 @@ public enum ONNXEncoder {
         if let t = options.targetOpset, t < original {
             throw FormatError(file: file, message: "targetOpset \(t) is lower than the model's opset \(original); pare only upgrades")
         }
+        let activationOpset = try checkActivations(model, weights: Set(weights.keys), options: options)
         let computeType = options.keepFloat16Compute ? P.float16 : P.float
         let tensors = locateWeights(model.graph)
         let usage = ONNXUsage.analyze(model.graph, matMulNBitsBlockSize: 1)
@@ -102,7 +110,14 @@ public enum ONNXEncoder {
 
         var m = model
         var report: [String] = []
-        let (opset, upgradeFailure) = try chooseOpset(&m, plans: plans, original: original, options: options, report: &report)
+        let (opset, upgradeFailure) = try chooseOpset(&m, plans: plans, original: original, options: options,
+                                                        activationOpset: activationOpset, report: &report)
+        if let need = activationOpset, opset < need {
+            let what = options.dynamicActivations ? "the dynamic form (DynamicQuantizeLinear)"
+                : "the activations (" + Set(options.activations.filter { $0.minimumOpset == need }.map(\.dtype)).sorted().joined(separator: ", ") + ")"
+            throw FormatError(file: file, message: "\(what) need\(options.dynamicActivations ? "s" : "") opset \(need) but the model stays at opset \(opset)"
+                              + (upgradeFailure.map { "; \($0)" } ?? (options.targetOpset != nil ? " (targetOpset)" : "")))
+        }
         for i in plans.indices {
             let name = plans[i].name
             switch plans[i].plan {
@@ -126,7 +141,33 @@ public enum ONNXEncoder {
         var rewriter = Rewriter(model: m, computeType: computeType, file: file)
         for (name, plan) in plans { try rewriter.apply(name: name, plan: plan, note: notes[name]) }
         let result = try rewriter.finish()
-        return ONNXEncodeResult(model: result.model, report: report + result.report)
+        guard activationOpset != nil else { return ONNXEncodeResult(model: result.model, report: report + result.report) }
+        var writer = ActivationWriter(model: result.model, file: file, opset: opset, weights: writtenWeights(plans))
+        if options.dynamicActivations {
+            writer.writeDynamic()
+        } else {
+            let quantized = writer.quantizeStatic(options.activations)
+            if options.quantizeBiases { writer.quantizeBiases(quantized) }
+        }
+        return ONNXEncodeResult(model: writer.finish(), report: report + result.report + writer.report)
+    }
+
+    /// How each weight was finally written (after opset fallbacks), for the activation rules.
+    static func writtenWeights(_ plans: [(name: String, plan: Plan)]) -> [String: WrittenWeight] {
+        var out: [String: WrittenWeight] = [:]
+        for (name, plan) in plans {
+            switch plan {
+            case .dequantize(let q, let f):
+                let single = f.reshape == nil && f.transpose == nil
+                out[name] = WrittenWeight(quantized: q, form: single ? "DequantizeLinear" : "DequantizeLinear + Reshape/Transpose",
+                                          isDequantizeLinear: single)
+            case .castMul(let q, _, _): out[name] = WrittenWeight(quantized: q, form: "the Cast/Mul fallback", isDequantizeLinear: false)
+            case .matMulNBits(let q, _): out[name] = WrittenWeight(quantized: q, form: "MatMulNBits", isDequantizeLinear: false)
+            case .half(_, let type): out[name] = WrittenWeight(quantized: nil, form: P.typeName(type), isDequantizeLinear: false)
+            case .replace: out[name] = WrittenWeight(quantized: nil, form: "replaced float32 values", isDequantizeLinear: false)
+            }
+        }
+        return out
     }
 
     /// Initializers and Constant-node values of the main graph by name.
@@ -142,7 +183,8 @@ public enum ONNXEncoder {
     /// Upgrades the model to what the plans need (or to `targetOpset`); returns the final opset and, when an
     /// automatic upgrade was impossible, why.
     private static func chooseOpset(_ m: inout Onnx_ModelProto, plans: [(name: String, plan: Plan)], original: Int,
-                                    options: ONNXEncodeOptions, report: inout [String]) throws -> (Int, String?) {
+                                    options: ONNXEncodeOptions, activationOpset: Int?,
+                                    report: inout [String]) throws -> (Int, String?) {
         var opset = original
         if let t = options.targetOpset, t > original {
             let r = try ONNXOpsetUpgrade.upgrade(m, to: t, file: options.modelName)
@@ -151,7 +193,7 @@ public enum ONNXEncoder {
             opset = t
         }
         guard options.targetOpset == nil else { return (opset, nil) }
-        var needed = Set<Int>()
+        var needed = Set<Int>(activationOpset.map { [$0] } ?? [])
         for (_, plan) in plans {
             switch plan {
             case .dequantize(_, let f): needed.insert(f.minimumOpset)
@@ -166,7 +208,7 @@ public enum ONNXEncoder {
                 m = r.model
                 report += r.report
                 opset = level
-                return (opset, nil)
+                return (opset, failure)  // a higher level may have failed first: say why
             } catch let e as FormatError {
                 if failure == nil { failure = "upgrading to opset \(level) failed: \(e.message)" }
             }
