@@ -10,7 +10,7 @@ swift build -c release --product pare
 PARE=.build/release/pare
 mkdir -p models
 [ -f models/demo.safetensors ] || "$PARE" fixture --out models/demo.safetensors --layers 4 --width 256 --vocab 4096 --seed 1
-[ -f models/cnn.onnx ] || "$PY" scripts/onnx_fixtures.py models --only cnn > /dev/null
+[ -f models/cnn.calib.npz ] || "$PY" scripts/onnx_fixtures.py models --only cnn > /dev/null
 "$PARE" validate recipes/demo.yaml recipes/cnn-npu.yaml
 "$PARE" plan recipes/demo.yaml
 "$PARE" build recipes/demo.yaml recipes/cnn-npu.yaml

@@ -2,7 +2,7 @@
 """Run an ONNX model in ONNX Runtime (CPU) on the samples of an .npz and write inputs and outputs as raw
 little-endian files, for tests and benchmarks of pare's interpreter (Sources/PareRuntime) to read back.
 
-    run_onnx.py MODEL INPUTS.npz OUTDIR [--samples N] [--threads N] [--bench REPEATS] [--qdq-accuracy-level N]
+    run_onnx.py MODEL INPUTS.npz OUTDIR [--samples N] [--threads N] [--bench REPEATS] [--qdq-accuracy-level N] [--no-optimize]
 
 INPUTS.npz holds keys "NNNN.<input name>" (as written by scripts/onnx_fixtures.py); each is cast to the input
 type the model declares. For each of the first N
@@ -17,7 +17,8 @@ The session uses --threads intra-op threads (default 1), sequential execution an
 one exception: ONNX Runtime (1.2x) fuses DequantizeLinear → MatMul into MatMulNBits with
 session.qdq_matmulnbits_accuracy_level 4 by default, which quantizes the activations to int8 (≈1 % error against
 the float computation on pare's int8 bundles); --qdq-accuracy-level (default 0 here: float activations) sets it,
-so that the outputs are the float reference the interpreter is checked against. With --bench R, sample 0 is
+so that the outputs are the float reference the interpreter is checked against. --no-optimize turns every graph
+optimization off, so QDQ models run QuantizeLinear / DequantizeLinear literally instead of fused integer kernels. With --bench R, sample 0 is
 run R times after two warm-up runs, and bench_ms holds the per-run wall times in milliseconds.
 Exit status: 0 on success, 1 when ONNX Runtime fails, 2 on bad arguments.
 """
@@ -45,6 +46,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--bench", type=int, default=0)
     p.add_argument("--qdq-accuracy-level", type=int, default=0)
+    p.add_argument("--no-optimize", action="store_true",
+                   help="disable every graph optimization (QuantizeLinear/DequantizeLinear then run literally, not fused into integer kernels)")
     a = p.parse_args()
 
     data = np.load(a.inputs)
@@ -59,6 +62,8 @@ def main() -> int:
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", str(a.qdq_accuracy_level))
+    if a.no_optimize:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
         sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
     except Exception as e:  # noqa: BLE001 - report any load failure

@@ -79,10 +79,10 @@ enum Support {
     }
 
     /// Runs `model` in ONNX Runtime (1 thread) on the first `samples` samples of `inputs` (.npz).
-    static func ort(model: String, inputs: String, samples: Int) throws -> [Sample] {
+    static func ort(model: String, inputs: String, samples: Int, optimize: Bool = true) throws -> [Sample] {
         let out = NSTemporaryDirectory() + "pare-runtime-ort-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let (status, _, err) = try python([repoRoot + "/scripts/run_onnx.py", model, inputs, out, "--samples", String(samples)])
+        let (status, _, err) = try python([repoRoot + "/scripts/run_onnx.py", model, inputs, out, "--samples", String(samples)] + (optimize ? [] : ["--no-optimize"]))
         guard status == 0 else { throw Failure(description: "run_onnx.py failed on \(model): \(err)") }
         let m = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json")))
         func load(_ e: Manifest.Entry) throws -> (String, Tensor) {

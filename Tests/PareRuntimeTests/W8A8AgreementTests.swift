@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import PareFormats
+import PareRuntime
+
+/// W8A8 bundles (calibrated QDQ activations, int32 biases; and the dynamic form) built by `pare build` from the
+/// fixtures: each loads and runs in ONNX Runtime, and ORT's outputs agree with the interpreter's on the quantized
+/// model — exactly-rounded when ORT runs the Q/DQ nodes literally (graph optimizations off), and closely when ORT
+/// fuses them into its integer kernels (default session).
+@Suite(.serialized) struct W8A8AgreementTests {
+    static func build(fixture: String, target: String, activations: String, in dir: String) throws -> String {
+        let fixtures = try Support.fixtures(opset: 17)
+        try FileManager.default.createDirectory(atPath: dir + "/models", withIntermediateDirectories: true)
+        for ext in ["onnx", "calib.npz"] {
+            try FileManager.default.copyItem(atPath: "\(fixtures)/\(fixture).\(ext)", toPath: "\(dir)/models/\(fixture).\(ext)")
+        }
+        let recipe = """
+        recipe: w8a8
+        model: { path: models/\(fixture).onnx }
+        data:
+          calibration: { path: models/\(fixture).calib.npz, samples: 16 }
+        targets: [\(target)]
+        passes:
+          - quantize: { activations: \(activations) }
+
+        """
+        try recipe.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let (status, _, err) = try Support.run([Support.pareBinary, "build", dir + "/recipe.yaml", "--targets", Support.repoRoot + "/targets",
+                                                "--cache", dir + "/cache", "--dist", dir + "/dist"], cwd: dir)
+        guard status == 0 else { throw Support.Failure(description: "pare build failed: \(err)") }
+        return "\(dir)/dist/w8a8/\(target)/model.onnx"
+    }
+
+    /// Largest |a − b| over every output value, relative to the largest |b| (ORT's).
+    static func disagreement(model: String, inputs: String, optimize: Bool) throws -> Double {
+        let reference = try Support.ort(model: model, inputs: inputs, samples: 4, optimize: optimize)
+        let interp = try Interpreter(path: model)
+        var worst = 0.0
+        for s in reference {
+            let got = try interp.run(s.inputs)
+            for (name, want) in s.outputs { worst = max(worst, Support.maxRelativeError(got[name]!.asFloats, want.asFloats)) }
+        }
+        return worst
+    }
+
+    @Test(arguments: [
+        // (fixture, target, activations, op that must appear, literal bound, fused bound)
+        ("cnn", "qualcomm-hexagon-v73", "{}", "QuantizeLinear", 1e-4, 0.05),
+        ("cnn", "google-edgetpu", "{ method: percentile }", "QuantizeLinear", 1e-4, 0.05),
+        ("transformer", "qualcomm-hexagon-v73", "{}", "QuantizeLinear", 1e-4, 0.05),
+        ("transformer", "x86-64-avx2", "{ method: minmax }", "QuantizeLinear", 1e-4, 0.05),
+        ("cnn", "x86-64-avx2", "dynamic", "ConvInteger", 1e-4, 0.05),
+        ("transformer", "x86-64-avx2", "dynamic", "MatMulInteger", 1e-4, 0.05),
+    ] as [(String, String, String, String, Double, Double)])
+    func bundleAgreesWithONNXRuntime(fixture: String, target: String, activations: String, op: String, literal: Double, fused: Double) throws {
+        let dir = NSTemporaryDirectory() + "pare-w8a8-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bundle = try Self.build(fixture: fixture, target: target, activations: activations, in: dir)
+        let ops = Set(try ONNXFile(path: bundle).model.graph.node.map(\.opType))
+        #expect(ops.contains(op), "\(op) missing from \(ops.sorted())")
+        let inputs = try Support.fixtures(opset: 17) + "/\(fixture).inputs.npz"
+        let exact = try Self.disagreement(model: bundle, inputs: inputs, optimize: false)
+        #expect(exact <= literal, "\(fixture) → \(target) \(activations): interpreter vs ORT (Q/DQ run literally): max relative error \(exact)")
+        let optimized = try Self.disagreement(model: bundle, inputs: inputs, optimize: true)
+        #expect(optimized <= fused, "\(fixture) → \(target) \(activations): interpreter vs ORT (fused integer kernels): max relative error \(optimized)")
+    }
+}
