@@ -32,6 +32,7 @@ extension ONNXEncoder.ActivationWriter {
         var zeroPoints: [String: String] = [:], transposed: [String: String] = [:]
         var touched: [String] = []
         var counts: [String: Int] = [:]
+        var wide = Set<String>()
         func dynamicQuantize(_ a: String) -> (q: String, s: String, z: String) {
             if let r = quantizedInputs[a] { return r }
             let r = (names.fresh("\(a)_quantized"), names.fresh("\(a)_scale"), names.fresh("\(a)_zero_point"))
@@ -117,6 +118,7 @@ extension ONNXEncoder.ActivationWriter {
             replacement[i] = nodes
             touched.append(w)
             counts[n.opType, default: 0] += 1
+            if q.dtype == "int8", q.data.contains(where: { Int8(bitPattern: $0) < -64 || Int8(bitPattern: $0) > 63 }) { wide.insert(w) }
         }
         // Weight DequantizeLinear nodes nobody reads any more go, then their unread inputs.
         for w in Set(touched).sorted() {
@@ -135,6 +137,10 @@ extension ONNXEncoder.ActivationWriter {
             report.insert("dynamic form: " + counts.keys.sorted().map { op in
                 "\(counts[op]!) \(op) → \(op == "Conv" ? "ConvInteger" : "MatMulInteger")\(op == "Gemm" ? " (+ Add)" : "")"
             }.joined(separator: ", ") + "; \(quantizedInputs.count) DynamicQuantizeLinear", at: 0)
+        }
+        if !wide.isEmpty {
+            report.append("note: \(wide.count) int8 weight\(wide.count == 1 ? "" : "s") with codes outside −64…63 in the dynamic form: ONNX Runtime's "
+                          + "uint8 × int8 kernels can saturate on CPUs without VNNI (AVX2); 7-bit codes or uint8 weights avoid it")
         }
     }
 }

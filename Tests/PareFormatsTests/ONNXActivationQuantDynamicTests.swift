@@ -52,14 +52,49 @@ import Testing
         let zp = try #require(ONNXActivationQuantTests.initializer(r.model, "W_zero_point"))
         #expect(zp.dataType == P.int8 && zp.dims == [6] && [UInt8](zp.rawData) == [UInt8](repeating: 0, count: 6))
         #expect(ONNXActivationQuantTests.initializer(r.model, "G_quantized") == nil, "unread codes are removed")
-        #expect(r.report.first == "dynamic form: 1 Conv → ConvInteger, 1 Gemm → MatMulInteger (+ Add), 1 MatMul → MatMulInteger; 3 DynamicQuantizeLinear", "\(r.report)")
+        #expect(r.report.contains("dynamic form: 1 Conv → ConvInteger, 1 Gemm → MatMulInteger (+ Add), 1 MatMul → MatMulInteger; 3 DynamicQuantizeLinear"), "\(r.report)")
         let again = try ONNXEncoder.encode(m, weights: weights, options: options)
         #expect(try S.bytes(again.model) == S.bytes(r.model))
         try TemporaryDirectory.with { dir in
             try S.save(m, to: dir + "/f.onnx")
-            try S.save(r.model, to: dir + "/d.onnx")
-            let same = try A.compare([(dir + "/f.onnx", dir + "/d.onnx")], inputs: try A.smallInputs(dir: dir, seed: seed))
-            #expect(same.count == 1 && same[0].cosine >= 0.99, "\(same)")
+            // uint8 weights: ORT's u8s8 MatMulInteger / ConvInteger saturate int16 pair sums on AVX2 CPUs without
+            // VNNI (measured: off by up to 16370 on random full-range codes), its u8u8 kernels are exact.
+            let u8 = try ONNXEncoder.encode(m, weights: A.weights(m, .init(dtype: "uint8", granularity: "per-tensor", symmetric: false)),
+                                            options: options)
+            try S.save(u8.model, to: dir + "/d.onnx")
+            // ORT (optimizations off) against numpy computing the same integer form from the model's own codes.
+            let out = try TestProcess.pythonSnippet(#"""
+import sys, json, numpy as np, onnx, onnxruntime as ort
+from onnx import numpy_helper as nh
+m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)
+I = {t.name: nh.to_array(t) for t in m.graph.initializer}
+def dql(a):  # DynamicQuantizeLinear: uint8, range includes 0, round half to even, saturate
+    lo, hi = min(0.0, float(a.min())), max(0.0, float(a.max())); s = np.float32((hi - lo) / 255.0)
+    z = np.clip(np.rint(-lo / s), 0, 255); return np.clip(np.rint(a / s) + z, 0, 255).astype(np.int64), s, z
+def conv(x, w):  # NCHW, pad 1, stride 1, integers
+    n, c, hh, ww = x.shape; xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))); o = np.zeros((n, w.shape[0], hh, ww), np.int64)
+    for i in range(hh):
+        for j in range(ww): o[:, :, i, j] = np.einsum("ncij,ocij->no", xp[:, :, i:i + 3, j:j + 3], w)
+    return o
+so = ort.SessionOptions(); so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.log_severity_level = 3
+sess = ort.InferenceSession(sys.argv[1], so, providers=["CPUExecutionProvider"])
+d = np.load(sys.argv[2]); worst = 0.0
+for i in range(4):
+    x, img = d[f"{i:04d}.x"], d[f"{i:04d}.img"]
+    q, s, z = dql(x)
+    h = (q - z) @ (I["W_quantized"].astype(np.int64) - I["W_zero_point"]) * (s * I["W_scale"])
+    q, s, z = dql(np.maximum(h.astype(np.float32), 0))
+    zz = ((q - z) @ (I["G_quantized_transposed"].astype(np.int64) - I["G_zero_point"])).astype(np.float32) * (s * I["G_scale"]) + I["C"]
+    q, s, z = dql(img)
+    c = conv(q - z, I["CW_quantized"].astype(np.int64) - I["CW_zero_point_scalar"]).astype(np.float32) * (s * I.get("CW_scale_reshaped", I["CW_scale"]))
+    c = np.maximum(c + I["CB"].reshape(1, -1, 1, 1), 0)
+    for want, got in zip([zz, c], sess.run(None, {"x": x, "img": img})):
+        worst = max(worst, float(np.abs(got - want).max() / np.abs(want).max()))
+print(json.dumps({"rel": worst}))
+"""#, [dir + "/d.onnx", try A.smallInputs(dir: dir, seed: seed)])
+            let rel = try TestProcess.jsonLines(out).last?["rel"] as? Double ?? .infinity
+            print("ONNXACT-DYNAMIC-NUMPY seed \(seed): max relative error \(rel)")
+            #expect(rel <= 1e-5)
         }
     }
 
@@ -81,7 +116,7 @@ import Testing
     }
 
     /// The fixtures in the dynamic form: load in ORT, cosine ≥ 0.99 vs the float model, and ORT's optimizer fuses
-    /// the MatMul pattern into com.microsoft.DynamicQuantizeMatMul.
+    /// every MatMulInteger chain (com.microsoft.DynamicQuantizeMatMul / MatMulIntegerToFloat).
     @Test(arguments: ["cnn", "transformer"])
     func dynamicFixtures(fixture: String) throws {
         let model = try S.load(try S.fixturePath(fixture, opset: 17))
@@ -99,10 +134,13 @@ import Testing
 import sys, onnx, onnxruntime as ort
 so = ort.SessionOptions(); so.optimized_model_filepath = sys.argv[2]; so.log_severity_level = 3
 ort.InferenceSession(sys.argv[1], so, providers=["CPUExecutionProvider"])
-print(sum(n.op_type == "DynamicQuantizeMatMul" for n in onnx.load(sys.argv[2]).graph.node))
+ops = [n.op_type for n in onnx.load(sys.argv[2]).graph.node]
+print(ops.count("DynamicQuantizeMatMul") + ops.count("MatMulIntegerToFloat"), ops.count("MatMulInteger"))
 """#, [dir + "/\(fixture)-dynamic.onnx", dir + "/optimized.onnx"])
             let want = fixture == "cnn" ? 1 : 7
-            #expect(Int(fused.lines.last ?? "") == want, "\(fused.stdout)")
+            // ORT fuses every MatMulInteger chain (DynamicQuantizeMatMul, or MatMulIntegerToFloat when the
+            // DynamicQuantizeLinear is shared), as it does for quantize_dynamic's own output.
+            #expect(fused.lines.last == "\(want) 0", "\(fused.stdout)")
         }
     }
 

@@ -72,7 +72,7 @@ import Testing
             #expect(t.dataType == P.int32 && got == want)
             #expect(S.floats(Self.initializer(r.model, "\(b)_scale")!) == q.scales.map { Float(0.05) * $0 })
         }
-        #expect(r.report.first == "6 activations quantized per tensor (QuantizeLinear → DequantizeLinear): 6 uint8", "\(r.report)")
+        #expect(r.report.contains("6 activations quantized per tensor (QuantizeLinear → DequantizeLinear): 6 uint8"), "\(r.report)")
         #expect(r.report.contains { $0.hasPrefix("activation 'z' is a graph output") })
         // Deterministic, whatever the order of the list.
         var shuffled = options
@@ -84,6 +84,19 @@ import Testing
         options.quantizeBiases = false
         let floatBias = try ONNXEncoder.encode(m, weights: weights, options: options)
         #expect(Self.initializer(floatBias.model, "C")?.dataType == P.float && !floatBias.model.graph.node.contains { $0.output == ["C"] })
+        // In ORT: with the biased nodes' outputs not re-quantized, int32 biases match float biases to 1e-4 relative.
+        options.activations = Self.smallActs.filter { ["x", "r", "img"].contains($0.name) }
+        let floatOnly = try ONNXEncoder.encode(m, weights: weights, options: options)
+        options.quantizeBiases = true
+        let int32 = try ONNXEncoder.encode(m, weights: weights, options: options)
+        #expect(int32.model.graph.initializer.filter { $0.dataType == P.int32 }.count == 2)
+        try TemporaryDirectory.with { dir in
+            try S.save(floatOnly.model, to: dir + "/f.onnx")
+            try S.save(int32.model, to: dir + "/i.onnx")
+            let same = try A.compare([(dir + "/f.onnx", dir + "/i.onnx")], inputs: try A.smallInputs(dir: dir, seed: seed))
+            print("ONNXACT-BIAS small seed \(seed): \(same)")
+            #expect(same.count == 1 && same[0].maxAbs <= 1e-4 * same[0].maxRef && same[0].maxAbs > 0, "\(same)")
+        }
     }
 
     /// A bias whose weight is not an 8-bit per-channel DequantizeLinear weight stays float, with a reason.
@@ -183,7 +196,10 @@ print(json.dumps({"max_abs": worst}))
             try S.save(floatBias.model, to: dir + "/float-bias.onnx")
             let same = try A.compare([(dir + "/\(c.fixture)-qdq.onnx", dir + "/float-bias.onnx")], inputs: inputs)
             print("ONNXACT-BIAS \(c.testDescription): \(same)")
-            #expect(same.count == 1 && same[0].maxAbs <= 1e-4 * same[0].maxRef, "\(same)")
+            // A bias moves by ≤ ½·s_x·s_w, which can push a re-quantized output across one rounding boundary: one
+            // uint8 step is ~1/255 of the range, so uint8 outputs agree to ~1e-2 relative and uint16 ones to 1e-4.
+            let tolerance = c.dtype == "uint16" || c.fixture == "transformer" ? 1e-4 : 1e-2
+            #expect(same.count == 1 && same[0].maxAbs <= tolerance * same[0].maxRef && same[0].cosine >= 0.99999, "\(same)")
         }
     }
 }
