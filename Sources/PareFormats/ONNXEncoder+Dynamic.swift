@@ -27,12 +27,24 @@ extension ONNXEncoder.ActivationWriter {
     ///   the Conv in DequantizeLinear form.
     /// Anything else that reads a weight of this encode keeps it as written, with a report line saying why.
     /// Weight DequantizeLinear nodes (and codes) no longer read are removed.
+    /// int8 codes q as uint8 codes q + 128 (byte XOR 0x80), optionally transposed from [rows, cols] to [cols, rows]:
+    /// with zero points shifted by 128 too, every dequantized value is unchanged, and ONNX Runtime's uint8 × uint8
+    /// integer kernels are exact where its uint8 × int8 ones can saturate (AVX2 without VNNI: vpmaddubsw).
+    func unsignedCodes(_ t: Onnx_TensorProto, shape: [Int], transpose: Bool) -> (raw: [UInt8], dims: [Int]) {
+        var raw = [UInt8](t.rawData).map { $0 ^ 0x80 }
+        var dims = shape
+        if transpose {
+            raw = ONNXLayout.transpose(raw, shape: shape, permutation: [1, 0])
+            dims = [shape[1], shape[0]]
+        }
+        return (raw, dims)
+    }
+
     mutating func writeDynamic() {
         var quantizedInputs: [String: (q: String, s: String, z: String)] = [:]
         var zeroPoints: [String: String] = [:], transposed: [String: String] = [:]
         var touched: [String] = []
         var counts: [String: Int] = [:]
-        var wide = Set<String>()
         func dynamicQuantize(_ a: String) -> (q: String, s: String, z: String) {
             if let r = quantizedInputs[a] { return r }
             let r = (names.fresh("\(a)_quantized"), names.fresh("\(a)_scale"), names.fresh("\(a)_zero_point"))
@@ -73,22 +85,39 @@ extension ONNXEncoder.ActivationWriter {
             let integer = names.fresh("\(out)_int32"), asFloat = names.fresh("\(out)_int32_float")
             let scales = names.fresh("\(base)_quant_scales_mul")
             let scaled = bias == nil ? out : names.fresh("\(out)_\(n.opType == "Conv" ? "nobias" : "MatMul")")
+            let signed = q.dtype == "int8"
+            if signed, tensor(named: dq.x) == nil { keep("its codes '\(dq.x)' are not an inline tensor"); continue }
             if n.opType == "Conv" {
-                let zp = Int32(q.zeroPoints[0])
+                let zp = Int32(q.zeroPoints[0]) + (signed ? 128 : 0)
                 let wzp = zeroPoints["\(w)#scalar"] ?? addInitializer(
-                    ONNXActivationQuant(name: w, dtype: q.dtype, scale: 1, zeroPoint: zp).zeroPointTensor, base: "\(w)_zero_point_scalar")
+                    ONNXActivationQuant(name: w, dtype: "uint8", scale: 1, zeroPoint: zp).zeroPointTensor, base: "\(w)_zero_point_scalar")
                 zeroPoints["\(w)#scalar"] = wzp
+                var convCodes = dq.x
+                if signed {
+                    if let c = transposed["\(w)#u8"] { convCodes = c } else {
+                        let (raw, dims) = unsignedCodes(tensor(named: dq.x)!, shape: q.shape, transpose: false)
+                        convCodes = addInitializer(P.tensor(type: P.uint8, dims: dims, raw: raw), base: "\(dq.x)_uint8")
+                        transposed["\(w)#u8"] = convCodes
+                    }
+                }
                 var ws = dq.scale
                 if perChannel {
                     let dims = [1, q.shape[0]] + [Int](repeating: 1, count: max(q.shape.count - 2, 0))
                     ws = addInitializer(P.floats(dims: dims, q.scales), base: "\(w)_scale_reshaped")
                 }
                 nodes.append(node("Mul", [aScale, ws], [scales], base: "\(base)_scales"))
-                nodes.append(P.node("ConvInteger", [aq, dq.x, az, wzp], [integer], name: names.fresh("\(base)_ConvInteger"),
+                nodes.append(P.node("ConvInteger", [aq, convCodes, az, wzp], [integer], name: names.fresh("\(base)_ConvInteger"),
                                     attributes: n.attribute))
             } else {
                 var codes = dq.x
-                if n.opType == "Gemm", transB {
+                if signed {
+                    let key = "\(w)#u8" + (n.opType == "Gemm" && transB ? "t" : "")
+                    if let c = transposed[key] { codes = c } else {
+                        let (raw, dims) = unsignedCodes(tensor(named: dq.x)!, shape: q.shape, transpose: n.opType == "Gemm" && transB)
+                        codes = addInitializer(P.tensor(type: P.uint8, dims: dims, raw: raw), base: "\(dq.x)_uint8")
+                        transposed[key] = codes
+                    }
+                } else if n.opType == "Gemm", transB {
                     if let t = transposed[w] { codes = t } else if let t = tensor(named: dq.x) {
                         let kn = ONNXLayout.transpose([UInt8](t.rawData), shape: q.shape, permutation: [1, 0])
                         codes = addInitializer(P.tensor(type: t.dataType, dims: [q.shape[1], q.shape[0]], raw: kn),
@@ -96,9 +125,10 @@ extension ONNXEncoder.ActivationWriter {
                         transposed[w] = codes
                     } else { keep("its codes '\(dq.x)' are not an inline tensor"); continue }
                 }
-                let wzp = dq.zeroPoint ?? zeroPoints[w] ?? addInitializer(
-                    P.tensor(type: q.onnxType, dims: perChannel ? [q.scales.count] : [], raw: [UInt8](repeating: 0, count: q.scales.count)),
-                    base: "\(w)_zero_point")
+                let wzp = (signed ? nil : dq.zeroPoint) ?? zeroPoints[w] ?? addInitializer(
+                    P.tensor(type: signed ? P.uint8 : q.onnxType, dims: perChannel ? [q.scales.count] : [],
+                             raw: signed ? q.zeroPoints.map { UInt8(clamping: Int($0) + 128) } : [UInt8](repeating: 0, count: q.scales.count)),
+                    base: "\(w)_zero_point\(signed ? "_uint8" : "")")
                 zeroPoints[w] = wzp
                 nodes.append(node("Mul", [aScale, dq.scale], [scales], base: "\(base)_scales"))
                 nodes.append(P.node("MatMulInteger", [aq, codes, az, wzp], [integer], name: names.fresh("\(base)_MatMulInteger")))
@@ -118,7 +148,6 @@ extension ONNXEncoder.ActivationWriter {
             replacement[i] = nodes
             touched.append(w)
             counts[n.opType, default: 0] += 1
-            if q.dtype == "int8", q.data.contains(where: { Int8(bitPattern: $0) < -64 || Int8(bitPattern: $0) > 63 }) { wide.insert(w) }
         }
         // Weight DequantizeLinear nodes nobody reads any more go, then their unread inputs.
         for w in Set(touched).sorted() {
@@ -137,10 +166,6 @@ extension ONNXEncoder.ActivationWriter {
             report.insert("dynamic form: " + counts.keys.sorted().map { op in
                 "\(counts[op]!) \(op) → \(op == "Conv" ? "ConvInteger" : "MatMulInteger")\(op == "Gemm" ? " (+ Add)" : "")"
             }.joined(separator: ", ") + "; \(quantizedInputs.count) DynamicQuantizeLinear", at: 0)
-        }
-        if !wide.isEmpty {
-            report.append("note: \(wide.count) int8 weight\(wide.count == 1 ? "" : "s") with codes outside −64…63 in the dynamic form: ONNX Runtime's "
-                          + "uint8 × int8 kernels can saturate on CPUs without VNNI (AVX2); 7-bit codes or uint8 weights avoid it")
         }
     }
 }

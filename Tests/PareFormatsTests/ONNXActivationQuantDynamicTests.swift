@@ -24,33 +24,35 @@ import Testing
             "DynamicQuantizeLinear:x>x_quantized,x_scale,x_zero_point",
             "DynamicQuantizeLinear:img>img_quantized,img_scale,img_zero_point",
             "Mul:x_scale,W_scale>mm_quant_scales_mul",
-            "MatMulInteger:x_quantized,W_quantized,x_zero_point,W_zero_point>h_int32",
+            "MatMulInteger:x_quantized,W_quantized_uint8,x_zero_point,W_zero_point_uint8>h_int32",
             "Cast:h_int32>h_int32_float",
             "Mul:h_int32_float,mm_quant_scales_mul>h",
             "Relu:h>r",
             "DynamicQuantizeLinear:r>r_quantized,r_scale,r_zero_point",
             "Mul:r_scale,G_scale>gemm_quant_scales_mul",
-            "MatMulInteger:r_quantized,G_quantized_transposed,r_zero_point,G_zero_point>z_int32",
+            "MatMulInteger:r_quantized,G_quantized_uint8,r_zero_point,G_zero_point_uint8>z_int32",
             "Cast:z_int32>z_int32_float",
             "Mul:z_int32_float,gemm_quant_scales_mul>z_MatMul",
             "Add:z_MatMul,C>z",
             "Mul:img_scale,CW_scale_reshaped>conv_quant_scales_mul",
-            "ConvInteger:img_quantized,CW_quantized,img_zero_point,CW_zero_point_scalar>c_int32",
+            "ConvInteger:img_quantized,CW_quantized_uint8,img_zero_point,CW_zero_point_scalar>c_int32",
             "Cast:c_int32>c_int32_float",
             "Mul:c_int32_float,conv_quant_scales_mul>c_nobias",
             "Reshape:CB,CB_reshape_shape>CB_reshaped",
             "Add:c_nobias,CB_reshaped>c",
             "Relu:c>co",
         ], "\(ops)")
-        // Codes: W as written; G transposed from [5, 6] to [6, 5]; zero points INT8 zeros, per column.
+        // Codes: int8 codes q stored as uint8 q + 128 (zero points 0 + 128), so ORT's exact uint8 × uint8 kernels run;
+        // W as written; G transposed from [5, 6] to [6, 5]; zero points per column.
         guard case .quantized(let gq) = weights["G"]!, case .quantized(let wq) = weights["W"]! else { return }
-        let gt = try #require(ONNXActivationQuantTests.initializer(r.model, "G_quantized_transposed"))
-        #expect(gt.dims == [6, 5] && [UInt8](gt.rawData) == S.naiveTranspose(gq.data, shape: [5, 6], permutation: [1, 0]))
-        let wc = try #require(ONNXActivationQuantTests.initializer(r.model, "W_quantized"))
+        let gt = try #require(ONNXActivationQuantTests.initializer(r.model, "G_quantized_uint8"))
+        #expect(gt.dataType == P.uint8 && gt.dims == [6, 5]
+                && [UInt8](gt.rawData) == S.naiveTranspose(gq.data, shape: [5, 6], permutation: [1, 0]).map { $0 &+ 128 })
+        let wc = try #require(ONNXActivationQuantTests.initializer(r.model, "W_quantized_uint8"))
         // W is quantized per channel along axis 1: pare's rows are columns of [8, 6].
-        #expect([UInt8](wc.rawData) == S.naiveTranspose(wq.data, shape: [6, 8], permutation: [1, 0]))
-        let zp = try #require(ONNXActivationQuantTests.initializer(r.model, "W_zero_point"))
-        #expect(zp.dataType == P.int8 && zp.dims == [6] && [UInt8](zp.rawData) == [UInt8](repeating: 0, count: 6))
+        #expect([UInt8](wc.rawData) == S.naiveTranspose(wq.data, shape: [6, 8], permutation: [1, 0]).map { $0 &+ 128 })
+        let zp = try #require(ONNXActivationQuantTests.initializer(r.model, "W_zero_point_uint8"))
+        #expect(zp.dataType == P.uint8 && zp.dims == [6] && [UInt8](zp.rawData) == [UInt8](repeating: 128, count: 6))
         #expect(ONNXActivationQuantTests.initializer(r.model, "G_quantized") == nil, "unread codes are removed")
         #expect(r.report.contains("dynamic form: 1 Conv → ConvInteger, 1 Gemm → MatMulInteger (+ Add), 1 MatMul → MatMulInteger; 3 DynamicQuantizeLinear"), "\(r.report)")
         let again = try ONNXEncoder.encode(m, weights: weights, options: options)
