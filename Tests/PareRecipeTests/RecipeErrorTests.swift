@@ -56,8 +56,8 @@ private let goldenCases: [GoldenCase] = [
           - quantize
         flavour: vanilla
         """, expected: [
-            "recipes/a.yaml:6:1: error: unknown key 'flavour' in the recipe; expected one of: recipe, imports, model, targets, "
-            + "passes, bundle, per_target",
+            "recipes/a.yaml:6:1: error: unknown key 'flavour' in the recipe; expected one of: recipe, imports, model, data, "
+            + "targets, passes, gates, bundle, per_target",
         ]),
     GoldenCase(name: "misspelled pass name", yaml: header + """
           - quantise
