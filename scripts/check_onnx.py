@@ -20,6 +20,9 @@ agrees; the top-level top1_agreement is that of the first output (null when its 
 `nonfinite` counts NaN/Inf values in the candidate's output (metrics that become NaN are printed as null).
 `*_bytes` include external data files. `ops` counts the candidate's nodes by op_type ("domain:op_type" outside
 the default domain).
+With --inputs, keys NNNN.__label__ (as in scripts/onnx_fixtures.py's <name>.eval.npz) are labels, not inputs: they
+are not fed, and "labels": {"reference_accuracy": .., "candidate_accuracy": ..} is added - the fraction of label
+entries equal to the argmax over the last axis of the first output (labels flattened against all its other axes).
 
 Inputs: --inputs X.npz with keys "NNNN.<input name>" (as scripts/onnx_fixtures.py writes them), or random ones
 from numpy.random.default_rng(--seed): floats ~N(0,1), integer inputs uniform in [0, vocab) where vocab is the
@@ -113,8 +116,12 @@ NP_TYPES = {
 }
 
 
-def load_inputs(path: str, specs) -> list:
-    """Samples from an .npz with keys NNNN.<input name>; validated against the model's inputs."""
+LABEL_KEY = "__label__"
+
+
+def load_inputs(path: str, specs, labels: list = None) -> list:
+    """Samples from an .npz with keys NNNN.<input name>; validated against the model's inputs. Keys
+    NNNN.__label__ are not inputs: when `labels` is a list, each sample's label (or None) is appended to it."""
     try:
         data = np.load(path, allow_pickle=False)
     except Exception as e:
@@ -129,6 +136,9 @@ def load_inputs(path: str, specs) -> list:
         raise UsageError(f"{path}: holds no samples")
     out = []
     for idx in sorted(samples):
+        label = samples[idx].pop(LABEL_KEY, None)
+        if labels is not None:
+            labels.append(label)
         feed = {}
         for spec in specs:
             key = f"{idx:04d}.{spec.name}"
@@ -220,6 +230,13 @@ def compare(ref: list, cand: list) -> dict:
     return out
 
 
+def label_accuracy(outputs: list, labels: list):
+    """Fraction of label entries equal to the argmax over the last axis of the output (None when sizes differ)."""
+    pred = np.concatenate([o.reshape(-1, o.shape[-1]).argmax(axis=-1) for o in outputs])
+    want = np.concatenate([np.asarray(lab).reshape(-1) for lab in labels])
+    return float((pred == want).mean()) if pred.shape == want.shape else None
+
+
 def run(args) -> tuple:
     """Returns (result dict, candidate error or None). Raises UsageError for exit status 2."""
     try:
@@ -239,8 +256,9 @@ def run(args) -> tuple:
     except Exception as e:
         raise UsageError(f"{args.reference}: the reference does not load in onnxruntime ({type(e).__name__}: {e})")
     specs = ref_sess.get_inputs()
+    labels = []
     if args.inputs:
-        feeds = load_inputs(args.inputs, specs)
+        feeds = load_inputs(args.inputs, specs, labels)
     else:
         feeds = random_inputs(ref_model, specs, args.seed, args.samples)
     try:
@@ -298,6 +316,9 @@ def run(args) -> tuple:
             result["outputs"][name] = compare(rs, cs)
         if ref_names and ref_names[0] in result["outputs"]:
             result["top1_agreement"] = result["outputs"][ref_names[0]]["top1_agreement"]
+            if labels and all(lab is not None for lab in labels):
+                result["labels"] = {"reference_accuracy": label_accuracy([o[0] for o in ref_out], labels),
+                                    "candidate_accuracy": label_accuracy([o[0] for o in cand_out], labels)}
     return result, "\n".join(errors) or None
 
 
