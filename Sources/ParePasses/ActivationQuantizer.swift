@@ -8,7 +8,11 @@ import PareRuntime
 /// (the static half of `quantize` with `activations:`).
 ///
 /// Which values: every float graph input and node output that the calibration observed, except values computed
-/// from constants alone (weights, shapes). Each gets a precision: the last matching `overrides` entry, else the
+/// from constants alone (weights, shapes), and values that deployment runtimes fuse away: the output of a Conv /
+/// ConvTranspose / Gemm / MatMul read only by a BatchNormalization (folded into the weights), and the output of
+/// those ops, of BatchNormalization or of Add read only by a Relu or Clip (the activation runs in the producer's
+/// output stage). Those stay float inside the fused op and the fused op's output is quantized (recorded in `kept`
+/// as "fused"). Each gets a precision: the last matching `overrides` entry, else the
 /// resolved `fragilePrecision` for fragile values, else the pass's `dtype`. Fragile values are the inputs of
 /// Softmax / LogSoftmax / LayerNormalization, the model's outputs, and normalization statistics: the output of a
 /// Pow or of a Mul of a value with itself, and what ReduceMean / ReduceSum / Add / Sqrt / Reciprocal compute from
@@ -27,6 +31,7 @@ public enum ActivationQuantizer {
                               statisticsDigest: String?) -> ActivationEncoding {
         let constant = constantValues(graph)
         let fragile = fragileValues(graph)
+        let fused = fusedValues(graph)
         var candidates: [String] = []
         var seen = Set<String>()
         func consider(_ name: String) {
@@ -39,6 +44,10 @@ public enum ActivationQuantizer {
         var kept: [String: String] = [:]
         let base = ActivationPrecision(rawValue: spec.dtype.rawValue) ?? .uint8
         for name in candidates.sorted() {
+            if let f = fused[name], spec.override(for: name) == nil {
+                kept[name] = f
+                continue
+            }
             var precision = base
             var reason = ""
             if let f = fragile[name], spec.fragile == .keep, let p = spec.fragilePrecision { precision = p; reason = f }
@@ -98,6 +107,25 @@ public enum ActivationQuantizer {
             }
         }
         return constant
+    }
+
+    /// Values fused into their consumer at deployment, with the reason (rules on ``ActivationQuantizer``).
+    public static func fusedValues(_ graph: Onnx_GraphProto) -> [String: String] {
+        var readers: [String: [Onnx_NodeProto]] = [:]
+        for n in graph.node { for i in Set(n.input) where !i.isEmpty { readers[i, default: []].append(n) } }
+        let outputs = Set(graph.output.map(\.name))
+        let linear: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul"]
+        var out: [String: String] = [:]
+        for n in graph.node {
+            guard let y = n.output.first, !outputs.contains(y), let r = readers[y], r.count == 1 else { continue }
+            let consumer = r[0].opType
+            if consumer == "BatchNormalization" && linear.contains(n.opType) {
+                out[y] = "fused (\(n.opType) → BatchNormalization folded)"
+            } else if (consumer == "Relu" || consumer == "Clip") && (linear.contains(n.opType) || n.opType == "BatchNormalization" || n.opType == "Add") {
+                out[y] = "fused (\(n.opType) → \(consumer))"
+            }
+        }
+        return out
     }
 
     /// Fragile values and why (rules on ``ActivationQuantizer``).
