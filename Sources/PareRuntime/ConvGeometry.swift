@@ -57,4 +57,42 @@ struct ConvGeometry {
         return ConvGeometry(kernel: [1] + kernel, strides: [1] + strides, dilations: [1] + dilations, padBegin: [0] + padBegin,
                             padEnd: [0] + padEnd, input: [1] + input, output: [1] + output)
     }
+
+    /// im2col for a 2-D geometry (`as2D`): cols[(c·kh + ki)·kw + kj, i·ow + j] = x[c, i·s₀ − p₀ + ki·d₀,
+    /// j·s₁ − p₁ + kj·d₁], 0 outside the input, for `channels` planes of x. Per column row and output row, the
+    /// columns j whose input lies inside [0, iw) are one contiguous run (a block copy when s₁ = 1); the rest are
+    /// zeros.
+    /// Generic over the element type (Float for Conv, Int32 for ConvInteger's shifted values).
+    func im2col<T: AdditiveArithmetic>(_ x: UnsafePointer<T>, channels: Int, into cols: UnsafeMutablePointer<T>) {
+        let (ih, iw) = (input[0], input[1]), (oh, ow) = (output[0], output[1]), (kh, kw) = (kernel[0], kernel[1])
+        let sh = strides[0], sw = strides[1], ph = padBegin[0], pw = padBegin[1], dh = dilations[0], dw = dilations[1]
+        let spatial = oh * ow
+        for kj in 0..<kw {
+            // Columns j with 0 ≤ j·sw + x0 < iw.
+            let x0 = kj * dw - pw
+            let lo = min(ow, x0 >= 0 ? 0 : (-x0 + sw - 1) / sw)
+            let hi = max(lo, min(ow, x0 < iw ? (iw - x0 + sw - 1) / sw : 0))
+            for ci in 0..<channels {
+                for ki in 0..<kh {
+                    let row = cols + ((ci * kh + ki) * kw + kj) * spatial
+                    for i in 0..<oh {
+                        let y = i * sh - ph + ki * dh
+                        let dst = row + i * ow
+                        if y < 0 || y >= ih {
+                            dst.update(repeating: .zero, count: ow)
+                            continue
+                        }
+                        if lo > 0 { dst.update(repeating: .zero, count: lo) }
+                        let src = x + (ci * ih + y) * iw + (lo * sw + x0)
+                        if sw == 1 {
+                            (dst + lo).update(from: src, count: hi - lo)
+                        } else {
+                            for j in 0..<(hi - lo) { dst[lo + j] = src[j * sw] }
+                        }
+                        if hi < ow { (dst + hi).update(repeating: .zero, count: ow - hi) }
+                    }
+                }
+            }
+        }
+    }
 }
