@@ -16,6 +16,10 @@ import PareTensor
 ///    not a graph output, computes the activation in the pass that adds its bias (`ConvActivation`), bit for bit
 ///    what the separate op computes.
 ///
+/// 3. **MatMul + Add fusion.** A MatMul whose output is read only by one Add (not a graph output) whose other
+///    operand is a float32 constant becomes one node computing A·B + bias with a single sgemm
+///    (`Ops.matMulBias`, which falls back to MatMul then Add for shapes or types it does not take).
+///
 /// No constant that is also a graph input (which a run may override) is used, and the original constants stay as
 /// they are (another node may read them). Folded constants are named `<BN output>/pare.folded.{weight,bias}`.
 struct InterpreterRewrites {
@@ -35,7 +39,8 @@ struct InterpreterRewrites {
     mutating func apply() -> Bool {
         let folded = foldBatchNormalization()
         let fused = fuseActivations()
-        return folded || fused
+        let biased = fuseMatMulBias()
+        return folded || fused || biased
     }
 
     /// A float32 constant no run can override.
@@ -48,14 +53,14 @@ struct InterpreterRewrites {
         n.opType == op && (n.domain.isEmpty || n.domain == "ai.onnx")
     }
 
-    /// For each Conv output read by exactly one node and not a graph output: (conv index, reader index).
-    func singleReaderPairs() -> [(Int, Int)] {
+    /// For each `op` output read by exactly one node and not a graph output: (node index, reader index).
+    func singleReaderPairs(_ op: String = "Conv") -> [(Int, Int)] {
         var readers: [String: [Int]] = [:]
         for (i, n) in nodes.enumerated() {
             for name in n.node.input where !name.isEmpty { readers[name, default: []].append(i) }
         }
         var pairs: [(Int, Int)] = []
-        for (i, n) in nodes.enumerated() where Self.isDefault(n.node, "Conv") && n.kernel != nil {
+        for (i, n) in nodes.enumerated() where Self.isDefault(n.node, op) && n.kernel != nil {
             guard n.node.output.count == 1, let out = n.node.output.first, !graphOutputs.contains(out),
                   let r = readers[out], r.count == 1 else { continue }
             pairs.append((i, r[0]))
@@ -137,6 +142,26 @@ struct InterpreterRewrites {
             nodes[ci].node = fused
             nodes[ci].label += " + " + nodes[ai].label
             nodes[ci].kernel = { try Ops.conv($0, activation: a) }
+            removed.insert(ai)
+        }
+        nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        return !removed.isEmpty
+    }
+
+    mutating func fuseMatMulBias() -> Bool {
+        var removed = Set<Int>()
+        for (mi, ai) in singleReaderPairs("MatMul") {
+            let mm = nodes[mi].node, add = nodes[ai].node
+            guard mm.input.count == 2, Self.isDefault(add, "Add"), add.input.count == 2, add.output.count == 1, !add.output[0].isEmpty else { continue }
+            let out = mm.output[0]
+            let other = add.input[0] == out ? add.input[1] : add.input[0]
+            guard add.input.contains(out), other != out, constant(other) != nil else { continue }
+            var fused = mm
+            fused.input = [mm.input[0], mm.input[1], other]
+            fused.output = [add.output[0]]
+            nodes[mi].node = fused
+            nodes[mi].label += " + " + nodes[ai].label
+            nodes[mi].kernel = Ops.matMulBias
             removed.insert(ai)
         }
         nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)

@@ -112,7 +112,8 @@ import PareTensor
         ("uint8-uint8-pads", "x_shape = [1, 3, 8, 8]; w = rng.integers(0, 256, (4, 3, 3, 3)).astype(np.uint8); zps = [np.array(7, np.uint8), np.array(131, np.uint8)]; attrs = dict(pads=[1, 1, 1, 1])"),
         ("uint8-int8-strided", "x_shape = [2, 4, 9, 7]; w = rng.integers(-128, 128, (6, 2, 3, 2)).astype(np.int8); zps = [np.array(200, np.uint8), np.array(-3, np.int8)]; attrs = dict(group=2, strides=[2, 1], pads=[0, 1, 1, 0])"),
         ("uint8-same-upper-strided", "x_shape = [1, 2, 10, 9]; w = rng.integers(0, 256, (3, 2, 3, 3)).astype(np.uint8); zps = [np.array(128, np.uint8)]; attrs = dict(auto_pad='SAME_UPPER', strides=[2, 2])"),
-        ("uint8-dilated-per-channel-w-zero-point", "x_shape = [1, 2, 10, 10]; w = rng.integers(0, 256, (4, 2, 3, 3)).astype(np.uint8); zps = [np.array(9, np.uint8), rng.integers(0, 256, 4).astype(np.uint8)]; attrs = dict(dilations=[2, 2], pads=[2, 1, 0, 2])"),
+        // ONNX Runtime takes only a per-tensor w_zero_point; per-channel ones are checked by hand and directly above.
+        ("uint8-dilated", "x_shape = [1, 2, 10, 10]; w = rng.integers(0, 256, (4, 2, 3, 3)).astype(np.uint8); zps = [np.array(9, np.uint8), np.array(250, np.uint8)]; attrs = dict(dilations=[2, 2], pads=[2, 1, 0, 2])"),
         ("uint8-no-zero-points", "x_shape = [1, 2, 6, 6]; w = rng.integers(0, 256, (2, 2, 2, 2)).astype(np.uint8); zps = []; attrs = dict(strides=[2, 2])"),
     ]
 

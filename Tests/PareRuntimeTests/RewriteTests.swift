@@ -142,4 +142,43 @@ import PareBasics
             #expect(act == .none || want != plain)
         }
     }
+
+    /// MatMul + constant Add: one sgemm onto the bias (bias first or second, 2-D and 3-D A), and the fallback to
+    /// MatMul then Add when the bias is not one row (a full [rows, N] constant) or B has a batch.
+    static let matMulCases: [(String, String)] = [
+        ("bias-second-3d", "a = [1, 5, 8]; b = [8, 6]; bias = [6]; first = False"),
+        ("bias-first-2d", "a = [4, 8]; b = [8, 3]; bias = [1, 3]; first = True"),
+        ("full-bias-fallback", "a = [4, 8]; b = [8, 3]; bias = [4, 3]; first = False"),
+        ("batched-b-fallback", "a = [2, 4, 8]; b = [2, 8, 3]; bias = [3]; first = False"),
+    ]
+
+    static let matMulBuilder = """
+    import sys, numpy as np, onnx
+    from onnx import helper as h, numpy_helper as nh, TensorProto as T
+    out, code = sys.argv[1], sys.argv[2]
+    exec(code)
+    rng = np.random.default_rng(9)
+    inits = [nh.from_array(rng.standard_normal(b).astype(np.float32), 'w'), nh.from_array(rng.standard_normal(bias).astype(np.float32), 'bias')]
+    nodes = [h.make_node('MatMul', ['x0', 'w'], ['m'], name='mm'), h.make_node('Add', ['bias', 'm'] if first else ['m', 'bias'], ['y'], name='add')]
+    g = h.make_graph(nodes, 'mm', [h.make_tensor_value_info('x0', T.FLOAT, a)], [h.make_tensor_value_info('y', T.FLOAT, None)], initializer=inits)
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 17)]), out + '/model.onnx')
+    np.savez(out + '/inputs.npz', **{f'000{i}.x0': rng.standard_normal(a).astype(np.float32) for i in range(2)})
+    """
+
+    @Test(arguments: matMulCases.map(\.0))
+    func matMulBiasAgrees(name: String) throws {
+        let dir = NSTemporaryDirectory() + "pare-runtime-matmul-bias-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (status, _, err) = try Support.python(["-c", Self.matMulBuilder, dir, Self.matMulCases.first { $0.0 == name }!.1])
+        try #require(status == 0, "\(name): building the model failed: \(err)")
+        let interp = try Interpreter(path: dir + "/model.onnx")
+        #expect(interp.plan.steps.map(\.label) == ["mm + add"])
+        for s in try Support.ort(model: dir + "/model.onnx", inputs: dir + "/inputs.npz", samples: 2) {
+            let fused = try #require(try interp.run(s.inputs)["y"]), written = try #require(try interp.run(s.inputs) { _, _ in }["y"])
+            #expect(fused.shape == written.shape && fused.shape == s.outputs["y"]!.shape)
+            #expect(Support.maxRelativeError(fused.floats!, written.floats!) <= 1e-6, "\(name): fused vs as written")
+            #expect(Support.maxRelativeError(fused.floats!, s.outputs["y"]!.asFloats) <= 1e-4, "\(name): fused vs ORT")
+        }
+    }
 }
