@@ -23,7 +23,7 @@ public final class Interpreter: @unchecked Sendable {
     /// The graph as written: used by `run(_:observe:)`, which reports every value the model defines.
     let exactPlan: InterpreterPlan
     /// The graph after the load-time rewrites of `InterpreterRewrites` (Conv + BatchNormalization folded, Conv +
-    /// Relu / Clip fused): used by every other run. The same as `exactPlan` when nothing was rewritten.
+    /// Relu / Clip and MatMul + constant Add fused): used by every other run. The same as `exactPlan` when nothing was rewritten.
     let plan: InterpreterPlan
 
     /// Opens the model at `path`.

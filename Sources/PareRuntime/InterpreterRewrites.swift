@@ -13,7 +13,7 @@ import PareTensor
 ///    (B = 0 when the Conv has none). ONNX Runtime folds the same way.
 /// 2. **Conv + Relu / Clip fusion.** A Conv (after 1.) whose weight is a float32 constant and whose output is read
 ///    only by one Relu, or one Clip with constant scalar float bounds (inputs from opset 11, attributes before),
-///    not a graph output, computes the activation in the pass that adds its bias (`ConvActivation`), bit for bit
+///    not a graph output, computes the activation in one pass over its output (`ConvActivation`), bit for bit
 ///    what the separate op computes.
 ///
 /// 3. **MatMul + Add fusion.** A MatMul whose output is read only by one Add (not a graph output) whose other

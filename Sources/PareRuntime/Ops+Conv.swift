@@ -7,8 +7,9 @@
 extension Ops {
     static func conv(_ c: OpContext) throws -> [Tensor] { try conv(c, activation: .none) }
 
-    /// Conv followed by `activation` (fused at load time by `InterpreterRewrites`): one pass per output plane
-    /// adds the bias and applies the activation after the sgemm. A 1×1 stride-1 unpadded convolution multiplies
+    /// Conv followed by `activation` (fused at load time by `InterpreterRewrites`): the output planes start as
+    /// the bias, sgemm adds the product (β = 1, which also spares OpenBLAS its pass zeroing C), and one pass
+    /// applies the activation. A 1×1 stride-1 unpadded convolution multiplies
     /// the input directly (it is already the [C/G, H·W] operand); any other takes im2col columns in scratch
     /// memory reused across calls (`ScratchBuffers`).
     static func conv(_ c: OpContext, activation: ConvActivation) throws -> [Tensor] {
@@ -32,21 +33,25 @@ extension Ops {
         let (ih, iw) = (g.input[0], g.input[1]), (oh, ow) = (g.output[0], g.output[1]), (kh, kw) = (g.kernel[0], g.kernel[1])
         let cg = ch / group, mg = m / group, kk = cg * kh * kw, spatial = oh * ow
         let direct = kh == 1 && kw == 1 && g.strides == [1, 1] && g.padBegin == [0, 0] && g.padEnd == [0, 0]
-        // sgemm (beta 0) writes every output element and im2col every column element.
+        // The bias fill or sgemm with β = 0 writes every output element, and im2col every column element.
         var out = kk > 0 ? Tensor.uninitializedFloats(n * m * spatial) : [Float](repeating: 0, count: n * m * spatial)
         if !out.isEmpty && kk > 0 {
             ScratchBuffers.shared.withBuffer(count: direct ? 0 : kk * spatial) { cols in
                 x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
                     for img in 0..<n {
+                        if let bias {
+                            // The planes start as the bias and sgemm adds W·cols (β = 1): (Σ w·x) + b per element.
+                            for k in 0..<m { (po.baseAddress! + (img * m + k) * spatial).update(repeating: bias[k], count: spatial) }
+                        }
                         for gi in 0..<group {
                             let xg = px.baseAddress! + (img * ch + gi * cg) * ih * iw
                             if !direct { g.im2col(xg, channels: cg, into: cols) }
                             BLAS.sgemm(m: mg, n: spatial, k: kk, a: pw.baseAddress! + gi * mg * kk, lda: kk,
-                                       b: direct ? xg : UnsafePointer(cols), ldb: spatial,
+                                       b: direct ? xg : UnsafePointer(cols), ldb: spatial, beta: bias == nil ? 0 : 1,
                                        c: po.baseAddress! + (img * m + gi * mg) * spatial, ldc: spatial)
                         }
-                        if bias != nil || activation != .none {
-                            for k in 0..<m { activation.apply(po.baseAddress! + (img * m + k) * spatial, count: spatial, bias: bias?[k]) }
+                        if activation != .none {
+                            for k in 0..<m { activation.apply(po.baseAddress! + (img * m + k) * spatial, count: spatial, bias: nil) }
                         }
                     }
                 } } }
