@@ -19,15 +19,12 @@ public final class Interpreter: @unchecked Sendable {
     public let inputNames: [String]
     public let outputNames: [String]
 
-    let nodes: [Onnx_NodeProto]
-    let labels: [String]
-    let nodeOpsets: [Int]
-    let kernels: [Kernel?]
-    let constants: [String: Tensor]
-    let nodeTensors: [Int: [String: Tensor]]
-    /// Values to free after node i.
-    let frees: [[String]]
     let inputTypes: [String: (dtype: DType?, dims: [Int?])]
+    /// The graph as written: used by `run(_:observe:)`, which reports every value the model defines.
+    let exactPlan: InterpreterPlan
+    /// The graph after the load-time rewrites of `InterpreterRewrites` (Conv + BatchNormalization folded, Conv +
+    /// Relu / Clip and MatMul + constant Add fused): used by every other run. The same as `exactPlan` when nothing was rewritten.
+    let plan: InterpreterPlan
 
     /// Opens the model at `path`.
     /// - Throws: `FormatError` when the file is not a readable ONNX model; `RuntimeError` listing every unsupported
@@ -40,8 +37,8 @@ public final class Interpreter: @unchecked Sendable {
         BLAS.setThreads(options.blasThreads)
         path = file.path
         let graph = file.model.graph
-        nodes = graph.node
-        labels = nodes.enumerated().map { $0.element.name.isEmpty ? "#\($0.offset)" : $0.element.name }
+        let nodes = graph.node
+        let labels = nodes.enumerated().map { $0.element.name.isEmpty ? "#\($0.offset)" : $0.element.name }
 
         let missing = Interpreter.unsupportedOps(file.model)
         if !missing.isEmpty {
@@ -51,8 +48,8 @@ public final class Interpreter: @unchecked Sendable {
 
         var opsets: [String: Int] = [:]
         for o in file.model.opsetImport { opsets[o.domain == "ai.onnx" ? "" : o.domain] = Int(o.version) }
-        nodeOpsets = nodes.map { opsets[$0.domain == "ai.onnx" ? "" : $0.domain] ?? 1 }
-        kernels = nodes.map { n in Interpreter.isConstantNode(n) ? nil : Ops.registry[Ops.key(op: n.opType, domain: n.domain)] }
+        let nodeOpsets = nodes.map { opsets[$0.domain == "ai.onnx" ? "" : $0.domain] ?? 1 }
+        let kernels = nodes.map { n in Interpreter.isConstantNode(n) ? nil : Ops.registry[Ops.key(op: n.opType, domain: n.domain)] }
 
         // Constants: initializers and Constant node values, plus tensor attributes of other nodes.
         var constants: [String: Tensor] = [:]
@@ -78,8 +75,6 @@ public final class Interpreter: @unchecked Sendable {
                 constants[out] = v
             }
         }
-        self.constants = constants
-        self.nodeTensors = nodeTensors
 
         // Graph inputs (an input with an initializer of the same name may be overridden at run time).
         let initializerNames = Set(graph.initializer.map(\.name))
@@ -95,24 +90,31 @@ public final class Interpreter: @unchecked Sendable {
 
         // Topological order and last uses.
         var defined = Set(graph.input.map(\.name)).union(initializerNames)
-        var last: [String: Int] = [:]
         for (i, n) in nodes.enumerated() {
             for name in n.input where !name.isEmpty {
                 guard defined.contains(name) else {
                     throw RuntimeError(node: labels[i], op: Ops.key(op: n.opType, domain: n.domain),
                                        "reads '\(name)', which no earlier node, graph input or initializer defines (the graph is not in topological order, or the value is missing)")
                 }
-                last[name] = i
             }
             for name in n.output where !name.isEmpty { defined.insert(name) }
         }
         for name in outputNames where !defined.contains(name) {
             throw RuntimeError("\(file.path): graph output '\(name)' is not computed by any node")
         }
-        let keep = Set(outputNames).union(constants.keys)
-        var frees = [[String]](repeating: [], count: nodes.count)
-        for (name, i) in last where !keep.contains(name) { frees[i].append(name) }
-        self.frees = frees
+
+        // Plans: the graph as written, and after the load-time rewrites (docs/runtime.md, "Load-time rewrites").
+        let planned = nodes.indices.map {
+            InterpreterPlan.Node(node: nodes[$0], label: labels[$0], opset: nodeOpsets[$0], kernel: kernels[$0], tensorAttributes: nodeTensors[$0] ?? [:])
+        }
+        let graphInputs = graph.input.map(\.name)
+        exactPlan = InterpreterPlan(nodes: planned, constants: constants, graphInputs: graphInputs, graphOutputs: outputNames)
+        var rewritten = InterpreterRewrites(nodes: planned, constants: constants, graphInputs: Set(graphInputs), graphOutputs: Set(outputNames))
+        if rewritten.apply() {
+            plan = InterpreterPlan(nodes: rewritten.nodes, constants: rewritten.constants, graphInputs: graphInputs, graphOutputs: outputNames)
+        } else {
+            plan = exactPlan
+        }
     }
 
     static func isConstantNode(_ n: Onnx_NodeProto) -> Bool {
@@ -159,9 +161,11 @@ public final class Interpreter: @unchecked Sendable {
     }
 
     /// `run(_:)`, adding each node's wall time in milliseconds to `timings[op key]` when `timings` is not nil.
+    /// With `observe`, the graph runs as written (no load-time rewrite), so every value it defines is observed.
     public func run(_ inputs: [String: Tensor], timings: inout [String: Double]?,
                     observe: ((String, Tensor) throws -> Void)? = nil) throws -> [String: Tensor] {
-        var env: [String: Tensor] = [:]
+        let plan = observe == nil ? self.plan : exactPlan
+        var env = plan.initial
         for name in inputNames {
             guard let t = inputs[name] else { throw RuntimeError("\(path): input '\(name)' is missing") }
             if let (dtype, dims) = inputTypes[name] {
@@ -169,31 +173,34 @@ public final class Interpreter: @unchecked Sendable {
                 let fits = dims.isEmpty || (dims.count == t.rank && zip(dims, t.shape).allSatisfy { $0.0 == nil || $0.0 == $0.1 })
                 if !fits { throw RuntimeError("\(path): input '\(name)' has shape \(t.shape); the model expects \(dims.map { $0.map(String.init) ?? "?" })") }
             }
-            env[name] = t
+            env[plan.slots[name]!] = t
             try observe?(name, t)
         }
-        for name in inputs.keys where env[name] == nil {
-            guard inputTypes[name] != nil else { throw RuntimeError("\(path): '\(name)' is not an input of the model (inputs: \(inputNames))") }
-            env[name] = inputs[name]
+        if inputs.count > inputNames.count {
+            let given = Set(inputNames)
+            for (name, t) in inputs where !given.contains(name) {
+                // An initializer that is also a graph input, overridden at run time.
+                guard inputTypes[name] != nil, let s = plan.slots[name] else { throw RuntimeError("\(path): '\(name)' is not an input of the model (inputs: \(inputNames))") }
+                env[s] = t
+            }
         }
-        for (i, n) in nodes.enumerated() {
-            guard let kernel = kernels[i] else { continue }
-            let args: [Tensor?] = n.input.map { $0.isEmpty ? nil : (env[$0] ?? constants[$0]) }
-            let ctx = OpContext(node: n, label: labels[i], opset: nodeOpsets[i], inputs: args, tensorAttributes: nodeTensors[i] ?? [:])
+        for step in plan.steps {
+            let ctx = OpContext(node: step.node, label: step.label, opset: step.opset, inputs: step.inputs.map { $0 < 0 ? nil : env[$0] },
+                                tensorAttributes: step.tensorAttributes)
             let start = timings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            let results = try kernel(ctx)
+            let results = try step.kernel(ctx)
             if timings != nil {
-                timings![Ops.key(op: n.opType, domain: n.domain), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                timings![step.opKey, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             }
-            for (k, name) in n.output.enumerated() where !name.isEmpty {
-                guard k < results.count else { throw ctx.fail("output \(k) ('\(name)') is not computed by the interpreter") }
-                env[name] = results[k]
-                try observe?(name, results[k])
+            for (k, s) in step.outputs.enumerated() where s >= 0 {
+                guard k < results.count else { throw ctx.fail("output \(k) ('\(step.node.output[k])') is not computed by the interpreter") }
+                env[s] = results[k]
+                try observe?(step.node.output[k], results[k])
             }
-            for name in frees[i] { env.removeValue(forKey: name) }
+            for s in step.frees { env[s] = nil }
         }
         var out: [String: Tensor] = [:]
-        for name in outputNames { out[name] = env[name] ?? constants[name] }
+        for (name, s) in zip(outputNames, plan.outputSlots) { out[name] = env[s] }
         return out
     }
 }

@@ -5,7 +5,14 @@
 /// y[n, m, i·s₀ − p₀ + ki·d₀, …] += cols; output size s·(in − 1) + output_padding + (k − 1)·d + 1 − pads, or
 /// `output_shape` (pads derived from it, SAME_UPPER puts the smaller half first).
 extension Ops {
-    static func conv(_ c: OpContext) throws -> [Tensor] {
+    static func conv(_ c: OpContext) throws -> [Tensor] { try conv(c, activation: .none) }
+
+    /// Conv followed by `activation` (fused at load time by `InterpreterRewrites`): the output planes start as
+    /// the bias, sgemm adds the product (β = 1, which also spares OpenBLAS its pass zeroing C), and one pass
+    /// applies the activation. A 1×1 stride-1 unpadded convolution multiplies
+    /// the input directly (it is already the [C/G, H·W] operand); any other takes im2col columns in scratch
+    /// memory reused across calls (`ScratchBuffers`).
+    static func conv(_ c: OpContext, activation: ConvActivation) throws -> [Tensor] {
         let (x, xs, dtype) = try c.floatInput(0)
         let (w, ws, _) = try c.floatInput(1)
         guard xs.count == 3 || xs.count == 4, ws.count == xs.count else { throw c.fail("supports 1-D and 2-D convolutions; got X \(xs) and W \(ws)") }
@@ -26,54 +33,35 @@ extension Ops {
         let (ih, iw) = (g.input[0], g.input[1]), (oh, ow) = (g.output[0], g.output[1]), (kh, kw) = (g.kernel[0], g.kernel[1])
         let cg = ch / group, mg = m / group, kk = cg * kh * kw, spatial = oh * ow
         let direct = kh == 1 && kw == 1 && g.strides == [1, 1] && g.padBegin == [0, 0] && g.padEnd == [0, 0]
-        // sgemm (beta 0) writes every output element and im2col every column element.
+        // The bias fill or sgemm with β = 0 writes every output element, and im2col every column element.
         var out = kk > 0 ? Tensor.uninitializedFloats(n * m * spatial) : [Float](repeating: 0, count: n * m * spatial)
-        var cols = Tensor.uninitializedFloats(direct ? 0 : kk * spatial)
-        let sh = g.strides[0], sw = g.strides[1], padH = g.padBegin[0], padW = g.padBegin[1], dh = g.dilations[0], dw = g.dilations[1]
         if !out.isEmpty && kk > 0 {
-        x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in cols.withUnsafeMutableBufferPointer { pc in
-            for img in 0..<n {
-                for gi in 0..<group {
-                    let xg = px.baseAddress! + (img * ch + gi * cg) * ih * iw
-                    if !direct {
-                        for ci in 0..<cg {
-                            for ki in 0..<kh {
-                                for kj in 0..<kw {
-                                    let row = pc.baseAddress! + ((ci * kh + ki) * kw + kj) * spatial
-                                    for i in 0..<oh {
-                                        let y = i * sh - padH + ki * dh
-                                        let dst = row + i * ow
-                                        if y < 0 || y >= ih {
-                                            for j in 0..<ow { dst[j] = 0 }
-                                            continue
-                                        }
-                                        let src = xg + (ci * ih + y) * iw
-                                        let x0 = kj * dw - padW
-                                        if sw == 1 && x0 >= 0 && x0 + ow <= iw {
-                                            (dst).update(from: src + x0, count: ow)
-                                        } else {
-                                            for j in 0..<ow {
-                                                let xx = j * sw + x0
-                                                dst[j] = xx >= 0 && xx < iw ? src[xx] : 0
-                                            }
-                                        }
-                                    }
-                                }
-                            }
+            ScratchBuffers.shared.withBuffer(count: direct ? 0 : kk * spatial) { cols in
+                x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
+                    for img in 0..<n {
+                        if let bias {
+                            // The planes start as the bias and sgemm adds W·cols (β = 1): (Σ w·x) + b per element.
+                            for k in 0..<m { (po.baseAddress! + (img * m + k) * spatial).update(repeating: bias[k], count: spatial) }
+                        }
+                        for gi in 0..<group {
+                            let xg = px.baseAddress! + (img * ch + gi * cg) * ih * iw
+                            if !direct { g.im2col(xg, channels: cg, into: cols) }
+                            BLAS.sgemm(m: mg, n: spatial, k: kk, a: pw.baseAddress! + gi * mg * kk, lda: kk,
+                                       b: direct ? xg : UnsafePointer(cols), ldb: spatial, beta: bias == nil ? 0 : 1,
+                                       c: po.baseAddress! + (img * m + gi * mg) * spatial, ldc: spatial)
+                        }
+                        if activation != .none {
+                            for k in 0..<m { activation.apply(po.baseAddress! + (img * m + k) * spatial, count: spatial, bias: nil) }
                         }
                     }
-                    BLAS.sgemm(m: mg, n: spatial, k: kk, a: pw.baseAddress! + gi * mg * kk, lda: kk,
-                               b: direct ? xg : UnsafePointer(pc.baseAddress!), ldb: spatial,
-                               c: po.baseAddress! + (img * m + gi * mg) * spatial, ldc: spatial)
-                }
-                if let bias {
-                    for k in 0..<m {
-                        let dst = po.baseAddress! + (img * m + k) * spatial, b = bias[k]
-                        for j in 0..<spatial { dst[j] += b }
-                    }
+                } } }
+            }
+        } else if bias != nil || activation != .none {
+            out.withUnsafeMutableBufferPointer { po in
+                for img in 0..<n {
+                    for k in 0..<m { activation.apply(po.baseAddress! + (img * m + k) * spatial, count: spatial, bias: bias?[k]) }
                 }
             }
-        } } } }
         }
         let shape = xs.count == 3 ? [n, m, ow] : [n, m, oh, ow]
         return [Tensor(floats: out, shape: shape, dtype: dtype)]

@@ -4,7 +4,8 @@ enum Ops {
     static let registry: [String: Kernel] = {
         var all: [String: Kernel] = [:]
         for family in [unaryKernels, binaryKernels, logicKernels, shapeKernels, indexingKernels, reduceKernels,
-                       normalizationKernels, matMulKernels, convKernels, poolKernels, resizeKernels, quantizationKernels] {
+                       normalizationKernels, matMulKernels, convKernels, poolKernels, resizeKernels, quantizationKernels,
+                       convIntegerKernels] {
             all.merge(family) { a, _ in a }
         }
         return all
