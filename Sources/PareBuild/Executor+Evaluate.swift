@@ -80,9 +80,9 @@ extension Executor {
             let metrics = try evaluator.map { try $0.measure(interpreter, bytes: bytes) } ?? sizeOnlyMetrics(bytes: bytes)
             let gates = plan.recipe.gates.map { GateResult.judge($0, metrics) }
             report = EvaluationReport(metrics: metrics, gates: gates, passed: gates.allSatisfy(\.passed))
-            if !report.passed, let fb = fallbackPass(for: targetID), let evaluator {
+            if let fb = fallbackPass(for: targetID), let evaluator {
                 (model, report) = try runFallback(model: model, report: report, pass: fb, target: target, evaluator: evaluator, runner: runner, step: step)
-                output = try storeArtifact(model)
+                if !(report.fallback ?? []).isEmpty { output = try storeArtifact(model) }
             }
         } catch let e as BuildError {
             throw e

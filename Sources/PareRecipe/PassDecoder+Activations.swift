@@ -90,7 +90,7 @@ extension PassDecoder {
         guard entries.allSatisfy({ $0.key == "max_layers" }) else { return nil }
         var spec = FallbackSpec()
         for e in entries where e.key == "max_layers" {
-            guard let n = r.int(e.value, "'max_layers'", range: 1...100_000, rangeText: "at least 1") else { return nil }
+            guard let n = r.int(e.value, "'max_layers'", range: 0...100_000, rangeText: "0 (sensitivity table only) or more") else { return nil }
             spec.maxLayers = n.value
         }
         return Located(spec, at: node.location)

@@ -106,7 +106,7 @@ extension RecipeDecoder {
                         + "add data: { calibration: { path: ../data/calib.npz, samples: 64 } } or use activations: dynamic",
                         at: spec.location(of: "activations"))
             }
-            if q.fallback != nil, gates.isEmpty, reported.insert("fb:\(spec.id)").inserted {
+            if let f = q.fallback, f.maxLayers > 0, gates.isEmpty, reported.insert("fb:\(spec.id)").inserted {
                 r.error("'\(spec.id)' has a fallback policy but the recipe has no gates to pass; add gates: (e.g. cosine_mean: { min: 0.99 }) or remove fallback",
                         at: spec.location(of: "fallback"))
             }

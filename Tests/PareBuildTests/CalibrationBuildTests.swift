@@ -164,6 +164,27 @@ import PareBuild
         #expect(report.bundles[0].path.hasSuffix("/fb/x86-64-avx2"))
     }
 
+    @Test func sensitivityTableWithoutGates() throws {
+        let ws = try Self.workspace("""
+            recipe: sens
+            model: { path: models/cnn.onnx }
+            data:
+              calibration: { path: models/cnn.calib.npz, samples: 16 }
+              evaluation: { path: models/cnn.eval.npz, samples: 16 }
+            targets: [qualcomm-hexagon-v73]
+            passes:
+              - quantize: { activations: {}, fallback: { max_layers: 0 } }
+
+            """)
+        let report = try ws.build()
+        let e = try #require(report.bundles.first?.evaluation)
+        #expect(e.passed && e.gates.isEmpty && e.fallback == [])
+        // conv1, conv2, fc: one row each, most sensitive first.
+        let rows = try #require(e.sensitivity)
+        #expect(rows.count == 3 && zip(rows, rows.dropFirst()).allSatisfy { $0.sqnrDB <= $1.sqnrDB }, "\(rows)")
+        #expect(rows.allSatisfy { $0.cosineMean > 0.99 && $0.cosineMean <= 1 })
+    }
+
     @Test func badDataIsAPlanTimeError() throws {
         // Transformer data for the CNN; samples beyond the set; an accuracy gate on a set without labels.
         let ws = try Self.workspace("""

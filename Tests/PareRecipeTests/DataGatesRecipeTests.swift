@@ -56,7 +56,7 @@ import PareBasics
         ("method: percentile, percentile: 99.9", "method: percentile, percentile: 101", "'percentile' must be in (0, 100]", "9:54"),
         ("activations: { method", "activations: { methd", "unknown key 'methd' in quantize.activations (did you mean 'method'?)", "9:22"),
         ("precision: float", "precision: fp8", "'precision'", "9:104"),
-        ("fallback: { max_layers: 3 }", "fallback: { max_layers: 0 }", "'max_layers'", "10:31"),
+        ("fallback: { max_layers: 3 }", "fallback: { max_layers: -1 }", "'max_layers'", "10:31"),
     ])
     func locatedErrors(_ from: String, _ to: String, _ message: String, _ position: String) {
         let errors = TestSupport.errors(Self.base.replacingOccurrences(of: from, with: to))
