@@ -42,13 +42,16 @@ def rss_mb() -> float:
 
 
 def load_samples(path: str) -> list:
-    """The samples of an .npz with keys NNNN.<input name>, as a list of {input name: array} in index order."""
+    """The samples of an .npz with keys NNNN.<input name>, as a list of {input name: array} in index order
+    (labels, NNNN.__label__, are dropped)."""
     data = np.load(path, allow_pickle=False)
     samples = {}
     for key in data.files:
         idx, dot, name = key.partition(".")
         if not dot or not idx.isdigit():
             raise ValueError(f"key {key!r} is not of the form NNNN.<input name>")
+        if name == "__label__":
+            continue
         samples.setdefault(int(idx), {})[name] = data[key]
     if not samples:
         raise ValueError("holds no samples")

@@ -28,7 +28,6 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -36,39 +35,8 @@ import time
 import numpy as np
 
 
-def rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (ru_maxrss is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def load_samples(path: str) -> list:
-    """The samples of an .npz with keys NNNN.<input name> as {input name: array} in index order; labels dropped."""
-    data = np.load(path, allow_pickle=False)
-    samples = {}
-    for key in data.files:
-        idx, dot, name = key.partition(".")
-        if not dot or not idx.isdigit():
-            raise ValueError(f"key {key!r} is not of the form NNNN.<input name>")
-        if name == "__label__":
-            continue
-        samples.setdefault(int(idx), {})[name] = data[key]
-    if not samples:
-        raise ValueError("holds no samples")
-    return [samples[i] for i in sorted(samples)]
-
-
-def output_bytes(path: str) -> int:
-    import onnx
-
-    total = os.path.getsize(path)
-    m = onnx.load(path, load_external_data=False)
-    locs = {e.value for t in m.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL
-            for e in t.external_data if e.key == "location"}
-    for loc in locs:
-        f = os.path.join(os.path.dirname(os.path.abspath(path)), loc)
-        if os.path.exists(f):
-            total += os.path.getsize(f)
-    return total
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_ort_quantize import load_samples, output_bytes, rss_mb  # noqa: E402  (shared with the weight-only benchmark)
 
 
 def main() -> int:
