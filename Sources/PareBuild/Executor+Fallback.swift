@@ -66,8 +66,7 @@ extension Executor {
                 guard let k = a.quantized.firstIndex(where: { $0.name == name }) else { continue }
                 let current = a.quantized[k]
                 guard let d = ActivationDType(rawValue: current.dtype), !d.is16Bit else { continue }
-                let wide: ActivationDType? = [d.isSigned ? ActivationDType.int16 : .uint16, d.isSigned ? .uint16 : .int16].first { runs.contains($0.rawValue) }
-                if let wide, let h = statistics?.histograms[name] {
+                if let wide = d.wider(among: runs), let h = statistics?.histograms[name] {
                     a.quantized[k] = ActivationQuantizer.parameters(name: name, histogram: h, dtype: wide, symmetric: aspec.symmetric ?? false,
                                                                     method: ActivationQuantizer.rangeMethod(aspec))
                     changes.append("input \(name) \(d.rawValue) → \(wide.rawValue)")

@@ -53,9 +53,7 @@ extension Recipe {
                     case .quantize:
                         c.fragilePrecision = ActivationPrecision(rawValue: c.dtype.rawValue)
                     case .keep:
-                        let wide: ActivationDType? = c.dtype.is16Bit ? nil
-                            : ([c.dtype.isSigned ? ActivationDType.int16 : .uint16, c.dtype.isSigned ? .uint16 : .int16].first { runs.contains($0.rawValue) })
-                        if let wide { c.fragilePrecision = ActivationPrecision(rawValue: wide.rawValue) }
+                        if let wide = c.dtype.wider(among: runs) { c.fragilePrecision = ActivationPrecision(rawValue: wide.rawValue) }
                         else if floatOK { c.fragilePrecision = .float }
                         else { c.fragilePrecision = ActivationPrecision(rawValue: c.dtype.rawValue) }
                     }
