@@ -66,7 +66,7 @@ public enum Calibrator {
         let problems = problems(data, for: interpreter)
         guard problems.isEmpty else { throw RuntimeError(problems.joined(separator: "\n")) }
         var stats = CalibrationStatistics()
-        for index in try onlySample.map { [$0] } ?? selection.indices(count: data.sampleCount) {
+        for index in try onlySample.map({ [$0] }) ?? selection.indices(count: data.sampleCount) {
             let feeds = try inputs(of: data, sample: index, for: interpreter)
             do {
                 _ = try interpreter.run(feeds) { name, tensor in
