@@ -82,6 +82,15 @@ import PareBuild
         try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: path + "/manifest.json")))
     }
 
+    @Test(arguments: [1, 3])
+    func bundlesAreByteIdenticalWhateverJobs(jobs: Int) throws {
+        let ws = try Self.workspace(Self.cnnRecipe())
+        let one = try ws.build(jobs: 1, cache: ws.dir + "/cache-a", dist: ws.dir + "/dist-a")
+        let other = try ws.build(jobs: jobs, cache: ws.dir + "/cache-b", dist: ws.dir + "/dist-b")
+        #expect(one.bundles.map(\.sha256) == other.bundles.map(\.sha256))
+        #expect(one.bundles.count == 3 && one.bundles.allSatisfy { $0.evaluation?.passed == true })
+    }
+
     @Test func manifestsRecordActivationsMetricsAndGates() throws {
         let ws = try Self.workspace(Self.cnnRecipe())
         let report = try ws.build()
