@@ -18,7 +18,7 @@ extension Planner {
                 if a.calibrated != nil { calibrationUsed = true }
             }
         }
-        if let e = recipe.data.evaluation, !recipe.gates.isEmpty || true {
+        if let e = recipe.data.evaluation {
             runsModel.append(("data.evaluation runs the model", e.location))
         }
         guard !runsModel.isEmpty, let header else { return }

@@ -128,8 +128,9 @@ enum Support {
 
     /// Runs `model` in the interpreter and in ONNX Runtime on `samples` samples; returns the worst max relative
     /// error over samples and outputs (integer outputs must be equal: error 0, else infinity).
-    static func compare(model: String, inputs: String, samples: Int = 2) throws -> Double {
-        let reference = try ort(model: model, inputs: inputs, samples: samples)
+    /// `optimize: false` runs ORT with every graph optimization off (Q/DQ nodes evaluated literally).
+    static func compare(model: String, inputs: String, samples: Int = 2, optimize: Bool = true) throws -> Double {
+        let reference = try ort(model: model, inputs: inputs, samples: samples, optimize: optimize)
         let interp = try Interpreter(path: model)
         var worst = 0.0
         for s in reference {

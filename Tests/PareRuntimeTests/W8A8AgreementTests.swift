@@ -31,18 +31,6 @@ import PareRuntime
         return "\(dir)/dist/w8a8/\(target)/model.onnx"
     }
 
-    /// Largest |a − b| over every output value, relative to the largest |b| (ORT's).
-    static func disagreement(model: String, inputs: String, optimize: Bool) throws -> Double {
-        let reference = try Support.ort(model: model, inputs: inputs, samples: 4, optimize: optimize)
-        let interp = try Interpreter(path: model)
-        var worst = 0.0
-        for s in reference {
-            let got = try interp.run(s.inputs)
-            for (name, want) in s.outputs { worst = max(worst, Support.maxRelativeError(got[name]!.asFloats, want.asFloats)) }
-        }
-        return worst
-    }
-
     static let int8 = "{}", uint8 = "{ dtype: uint8, symmetric: false }"
 
     @Test(arguments: [
@@ -65,10 +53,10 @@ import PareRuntime
         let ops = Set(try ONNXFile(path: bundle).model.graph.node.map(\.opType))
         #expect(ops.contains(op), "\(op) missing from \(ops.sorted())")
         let inputs = try Support.fixtures(opset: 17) + "/\(fixture).inputs.npz"
-        let exact = try Self.disagreement(model: bundle, inputs: inputs, optimize: false)
+        let exact = try Support.compare(model: bundle, inputs: inputs, samples: 4, optimize: false)
         #expect(exact <= literal, "\(fixture) → \(target) \(activations): interpreter vs ORT (Q/DQ run literally): max relative error \(exact)")
         guard let fused else { return }
-        let optimized = try Self.disagreement(model: bundle, inputs: inputs, optimize: true)
+        let optimized = try Support.compare(model: bundle, inputs: inputs, samples: 4, optimize: true)
         #expect(optimized <= fused, "\(fixture) → \(target) \(activations): interpreter vs ORT (fused integer kernels): max relative error \(optimized)")
     }
 }
