@@ -20,7 +20,7 @@ let package = Package(
     targets: [
         .target(name: "PareBasics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PareTensor", dependencies: ["PareBasics"]),
-        .target(name: "PareKernels", swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "PareKernels", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // Swift code generated from ONNX's onnx.proto by scripts/gen-onnx-proto.sh (committed; not a build plugin).
         .target(name: "PareONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // zlib from the system (zlib1g-dev, installed by scripts/setup-system.sh): inflate and CRC-32 for .npz data sets.

@@ -1,5 +1,6 @@
 import PareBasics
 import PareFormats
+import ParePasses
 import PareTensor
 
 /// `manifest.json` of a bundle: what was built, from what, how, and how far each tensor moved.
@@ -9,7 +10,12 @@ public struct BundleManifest: Sendable, Codable {
     public struct RecipeInfo: Sendable, Codable { public var name: String; public var sha256: String }
     public struct TargetInfo: Sendable, Codable { public var id: String; public var name: String; public var kind: String; public var vendor: String; public var format: String }
     public struct Source: Sendable, Codable { public var path: String; public var sha256: String; public var format: String; public var artifact: String; public var tensors: Int; public var bytes: Int }
-    public struct PassEntry: Sendable, Codable { public var id: String; public var pass: String; public var version: Int; public var config: JSONValue }
+    public struct PassEntry: Sendable, Codable {
+        public var id: String; public var pass: String; public var version: Int; public var config: JSONValue
+        /// What a model pass (fold, lowrank, structured prune, distill, gptq, mixed-precision) did; absent for
+        /// tensor-by-tensor passes.
+        public var report: PassReport? = nil
+    }
     /// The ONNX external-data sidecar that holds the model's weights (`model.onnx.data`).
     public struct ExternalData: Sendable, Codable { public var file: String; public var sha256: String; public var bytes: Int }
     public struct Output: Sendable, Codable {

@@ -12,20 +12,25 @@ extension Executor {
         let spec = step.pass!
         var inputs = ["model": input.hex]
         if let statistics { inputs["calibration"] = statistics.hex }
-        return ActionKeyComponents(kind: "pass", action: spec.config.passName, actionVersion: PassRegistry.version(of: spec.config.passName),
+        return ActionKeyComponents(kind: "pass", action: spec.config.passName, actionVersion: PassRegistry.version(of: spec),
                                    config: JSONValue.from(spec.config), inputs: inputs, targetFields: [:],
                                    kernelVersion: kernelVersion, salt: options.salt)
     }
 
     /// Runs a weight pass tensor by tensor; each tensor is looked up in the tensor cache first.
     func runPass(_ step: BuildStep, input: Digest, statistics: Digest? = nil) throws -> (Digest, StepResult.Status, Int, Int) {
+        if let modelPass = PassRegistry.modelPass(for: step.pass!) {
+            return try runModelPass(step, pass: modelPass, input: input)
+        }
         let components = passComponents(step, input: input, statistics: statistics)
         if let rec = cachedRecord(components), let a = rec.artifact {
             cache.recordComponents(components, recipe: plan.recipe.name, step: step.id)
             return (a, .cached, 0, 0)
         }
         let spec = step.pass!
-        let pass = PassRegistry.pass(for: spec)
+        guard let pass = PassRegistry.pass(for: spec) else {
+            throw BuildError(step: step.id, message: "pass '\(spec.config.passName)' is not available in this build of pare")
+        }
         let model = try loadArtifact(input)
         let context = PassContext(store: cache.store, threads: 1)
         let parameters: [String: TensorParameters]
@@ -35,7 +40,7 @@ extension Executor {
         let touched = model.tensors.indices.filter { parameters[model.tensors[$0].name] != nil }
         observer?.stepStarted(step, tensors: touched.count)
         let passName = spec.config.passName
-        let version = PassRegistry.version(of: passName)
+        let version = PassRegistry.version(of: spec)
         let outputs = try ParallelMap.run(count: touched.count, workers: options.jobs) { k -> (TensorRecord, Bool) in
             let rec = model.tensors[touched[k]]
             let p = parameters[rec.name]!

@@ -23,6 +23,8 @@ public final class Executor: @unchecked Sendable {
     var dataDigests: [String: Digest] = [:]
     /// Evaluation results by target (evaluate steps), read by the bundle steps.
     var evaluations: [String: EvaluationReport] = [:]
+    /// Reports of model passes by "<pass id>@<target>", read by the bundle steps.
+    var passReports: [String: PassReport] = [:]
     /// Float-model evaluators by data digest, shared by the targets' evaluate steps.
     var evaluators: [String: Evaluator] = [:]
 

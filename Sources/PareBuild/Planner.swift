@@ -50,6 +50,7 @@ public enum Planner {
         let profiles = chosen.compactMap { catalog[$0.value] }
         bag.append(contentsOf: recipe.resolveActivations(targets: profiles))
         try bag.throwIfErrors()
+        checkGraphNeeds(recipe: recipe, header: header, bag: &bag)
         checkData(recipe: recipe, targets: profiles.map(\.id), header: header, bag: &bag)
         for (t, profile) in zip(chosen, profiles) {
             checkAgainstModel(recipe: recipe, target: t, profile: profile, header: header, bag: &bag)
@@ -120,6 +121,8 @@ public enum Planner {
                 switch spec.config {
                 case .quantize(let q):
                     guard let scheme = q.scheme(for: t.name) else { continue }
+                    // Weights palettize / gptq / mixed-precision encoded are left as they are (not re-quantized).
+                    if let prev = encodedBy[t.name], prev.config.keepsEncodingFromLaterPasses { continue }
                     if scheme.granularity == .perGroup, cols % scheme.group != 0 {
                         let field = q.overrideIndex(for: t.name).map { "overrides[\($0)].weights.group" } ?? "weights.group"
                         once("group:\(spec.index):\(t.name)", .error(
@@ -140,6 +143,7 @@ public enum Planner {
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = QuantizePass.storedBytes(rows: rows, cols: cols, spec: scheme)
                 case .cast:
+                    if let prev = encodedBy[t.name], prev.config.keepsEncodingFromLaterPasses { continue }
                     if let prev = encodedBy[t.name] {
                         once("overlap:\(spec.index):\(prev.index)", .error(
                             "tensor '\(t.name)' is selected by both '\(prev.id)' and '\(spec.id)'; a weight is encoded once — add an `exclude:` to one of them",
@@ -147,6 +151,15 @@ public enum Planner {
                     }
                     encodedBy[t.name] = spec
                     finalBytes[t.name] = n * 2
+                case .palettize, .gptq, .mixedPrecision, .lowrank, .fold, .distill:
+                    checkCatalog(spec, tensor: t, header: header, recipe: recipe, encodedBy: &encodedBy, finalBytes: &finalBytes, once: once)
+                case .prune(let p) where p.structure == .channels:
+                    checkCatalog(spec, tensor: t, header: header, recipe: recipe, encodedBy: &encodedBy, finalBytes: &finalBytes, once: once)
+                    if let prev = encodedBy[t.name] {
+                        once("order:\(spec.index):\(t.name)", .error(
+                            "'\(spec.id)' prunes tensor '\(t.name)' after '\(prev.id)' encoded it; move the prune pass before it",
+                            at: spec.location))
+                    }
                 case .prune(let p):
                     prunedBy[t.name] = spec
                     // N:M groups run along the first-axis matrix view (as the prune kernel sees the tensor).

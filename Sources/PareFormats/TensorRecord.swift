@@ -16,6 +16,8 @@ public struct TensorRecord: Sendable, Hashable, Codable {
     public var byteCount: Int
     /// Present when the tensor is quantized: scheme and the blobs of its scales and zero points.
     public var quant: QuantEncoding?
+    /// Present when the tensor is palettized: `digest` holds the indices and this the look-up table.
+    public var palette: PaletteEncoding?
     /// The tensor as it was in the source model (blob digest and dtype), for error statistics and provenance.
     public var origin: Digest
     public var originDType: DType
@@ -44,11 +46,14 @@ public struct TensorRecord: Sendable, Hashable, Codable {
             out.append(q.scale)
             if let z = q.zeroPoint { out.append(z) }
         }
+        if let p = palette { out.append(p.table) }
         return out
     }
 
     /// Total stored bytes, including scales and zero points.
-    public var storedBytes: Int { byteCount + (quant.map { $0.scaleBytes + $0.zeroPointBytes } ?? 0) }
+    public var storedBytes: Int {
+        byteCount + (quant.map { $0.scaleBytes + $0.zeroPointBytes } ?? 0) + (palette.map { $0.tableBytes } ?? 0)
+    }
 }
 
 /// Error statistics of a tensor against its source: max |x − x̂|, root-mean-square error, signal RMS, and

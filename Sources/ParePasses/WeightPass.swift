@@ -26,30 +26,28 @@ public let kernelVersion = 1
 
 /// Builds the pass for a recipe pass.
 public enum PassRegistry {
-    public static let names = ["quantize", "cast", "prune"]
-
-    public static func pass(for spec: PassSpec) -> any WeightPass {
+    /// The tensor-by-tensor pass for a recipe pass, or nil for a model pass (`modelPass(for:)`).
+    public static func pass(for spec: PassSpec) -> (any WeightPass)? {
         switch spec.config {
         case .quantize(let c): return QuantizePass(id: spec.id, config: c)
         case .cast(let c): return CastPass(id: spec.id, config: c)
-        case .prune(let c): return PrunePass(id: spec.id, config: c)
+        case .prune(let c) where c.structure == .weights: return PrunePass(id: spec.id, config: c)
+        default: return nil
         }
     }
 
-    public static func version(of name: String) -> Int {
-        switch name {
-        case QuantizePass.name: return QuantizePass.version
-        case CastPass.name: return CastPass.version
-        case PrunePass.name: return PrunePass.version
-        default: return 0
-        }
+    /// The version of a pass (part of its cache keys).
+    public static func version(of spec: PassSpec) -> Int {
+        if let m = modelPass(for: spec) { return type(of: m).version }
+        if let w = pass(for: spec) { return type(of: w).version }
+        return 0
     }
 }
 
 extension TensorRecord {
     /// Whether a tensor selection applies to this tensor (float tensors only).
     public func isSelected(by selection: TensorSelection) -> Bool {
-        dtype.isFloatingPoint && quant == nil && selection.selects(name: name, dims: shape.dims)
+        dtype.isFloatingPoint && quant == nil && palette == nil && selection.selects(name: name, dims: shape.dims)
     }
 }
 

@@ -17,6 +17,9 @@ struct PartialPass: Sendable {
     var sparsity: Located<Double>?
     var scope: Located<PruneScope>?
     var pattern: Located<NMPattern>?
+    /// The other keys of the newer passes (fold, palettize, lowrank, distill, gptq, mixed-precision, and prune's
+    /// channel keys) as written; `PassResolver+Catalog` reads them after merging layers (topmost key wins).
+    var raw: [String: YAMLEntry] = [:]
     /// Keys that were written but whose value was rejected (already reported), so that no "missing key"
     /// error follows from them.
     var invalidKeys: Set<String> = []

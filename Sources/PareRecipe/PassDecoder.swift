@@ -8,7 +8,13 @@ enum PassDecoder {
         switch pass {
         case "quantize": return selectionKeys + ["weights", "overrides", "activations", "fallback"]
         case "cast": return selectionKeys + ["dtype", "compute"]
-        default: return selectionKeys + ["method", "sparsity", "scope", "pattern"]
+        case "prune": return selectionKeys + ["method", "sparsity", "scope", "pattern", "structure", "importance", "round_to"]
+        case "fold": return ["id", "batchnorm", "constants", "identities"]
+        case "palettize": return selectionKeys + ["bits", "group_channels", "iterations", "seed"]
+        case "lowrank": return selectionKeys + ["rank", "ratio", "energy", "conv"]
+        case "distill": return selectionKeys + ["method", "damping", "samples"]
+        case "gptq": return selectionKeys + ["weights", "damping", "act_order", "block_size", "samples"]
+        default: return selectionKeys + ["candidates", "max_size_mb", "bits_per_weight", "group", "samples"]
         }
     }
 
@@ -78,7 +84,7 @@ enum PassDecoder {
                 p.selection.minElements = r.int(v, "'min_elements'", range: 1...Int.max, rangeText: "at least 1")
             case "keep_1d":
                 p.selection.keep1D = r.bool(v, "'keep_1d'")
-            case "weights" where name == "quantize":
+            case "weights" where name == "quantize" || name == "gptq":
                 p.weights = weights(v, context: "\(context).weights", r)
             case "overrides" where name == "quantize":
                 p.overrides = overrides(v, context: context, r)
@@ -119,7 +125,9 @@ enum PassDecoder {
                     }
                 }
             default:
-                break // unknown keys were reported by checkKeys
+                // Keys of the newer passes are read after merging (PassResolver+Catalog); unknown keys were
+                // reported by checkKeys.
+                if configKeys(for: name).contains(e.key) { p.raw[e.key] = e }
             }
         }
         return p

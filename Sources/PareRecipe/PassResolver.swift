@@ -59,12 +59,14 @@ struct PassResolver {
                 }
             }
             return .cast(CastConfig(selection: selection, dtype: dtype.value, compute: compute))
-        default:
+        case "prune":
             return resolvePrune(layers, selection: selection)
+        default:
+            return resolveCatalog(layers, selection: selection)
         }
     }
 
-    private mutating func resolveSelection(_ layers: [PartialSelection]) -> TensorSelection {
+    mutating func resolveSelection(_ layers: [PartialSelection]) -> TensorSelection {
         var s = TensorSelection()
         if let v = layers.last(where: { $0.include != nil })?.include { s.include = v.value; locations["include"] = v.location }
         if let v = layers.last(where: { $0.exclude != nil })?.exclude { s.exclude = v.value; locations["exclude"] = v.location }
@@ -77,9 +79,10 @@ struct PassResolver {
 
     /// Merges weight layers. Layers from `firstOwn` on are the ones being resolved here: their `group` rule is
     /// checked and their fields are recorded under `path`; lower layers only supply inherited values.
-    private mutating func resolveWeights(_ layers: [PartialWeights], path: String, firstOwn: Int) -> WeightQuantSpec {
-        var dtype = WeightDType.int8, granularity = WeightGranularity.perChannel
-        var group = WeightQuantSpec.defaultGroup, symmetric = true, fit = WeightFit.minmax
+    mutating func resolveWeights(_ layers: [PartialWeights], path: String, firstOwn: Int,
+                                 defaults: WeightQuantSpec = WeightQuantSpec()) -> WeightQuantSpec {
+        var dtype = defaults.dtype, granularity = defaults.granularity
+        var group = defaults.group, symmetric = defaults.symmetric, fit = defaults.fit
         var groupLoc: SourceLocation?, fitLoc: SourceLocation?, granularityLoc: SourceLocation?
         for (i, w) in layers.enumerated() {
             let own = i >= firstOwn
@@ -142,7 +145,7 @@ struct PassResolver {
         if let m = layers.last(where: { $0.method != nil })?.method { config.method = m.value; locations["method"] = m.location }
         guard let deciding = layers.lastIndex(where: { $0.sparsity != nil || $0.pattern != nil }) else {
             if layers.contains(where: { !$0.invalidKeys.isDisjoint(with: ["sparsity", "pattern"]) }) { return nil }
-            r.error("prune needs either 'sparsity' (the fraction of weights to zero, e.g. sparsity: 0.5) "
+            r.error("prune needs either 'sparsity' (the fraction of weights, or with structure: channels of channels, to remove, e.g. sparsity: 0.5) "
                     + "or 'pattern' (N:M structured sparsity, e.g. pattern: \"2:4\")", at: base.location)
             return nil
         }
@@ -163,6 +166,7 @@ struct PassResolver {
             locations["sparsity"] = s.location
             if let sc = layers.last(where: { $0.scope != nil })?.scope { config.scope = sc.value; locations["scope"] = sc.location }
         }
+        guard resolvePruneStructure(layers, &config) else { return nil }
         return .prune(config)
     }
 }

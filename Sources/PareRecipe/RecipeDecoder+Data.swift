@@ -100,6 +100,17 @@ extension RecipeDecoder {
         }
         var reported = Set<String>()
         for spec in passes + perTarget.keys.sorted().flatMap({ perTarget[$0]! }) {
+            if spec.config.needsCalibration, data.calibration == nil, reported.insert("cal:\(spec.id)").inserted {
+                let why: String
+                switch spec.config {
+                case .gptq: why = "builds each layer's input Hessian from calibration data"
+                case .distill: why = "re-fits layers to the original model's outputs on calibration data"
+                case .mixedPrecision: why = "measures each layer's sensitivity on calibration data"
+                default: why = "ranks channels by their activations on calibration data"
+                }
+                r.error("'\(spec.id)' \(why), but the recipe has no data.calibration; add data: { calibration: { path: ../data/calib.npz, samples: 64 } }",
+                        at: spec.location(of: "importance"))
+            }
             guard case .quantize(let q) = spec.config else { continue }
             if case .calibrated? = q.activations, data.calibration == nil, reported.insert("cal:\(spec.id)").inserted {
                 r.error("'\(spec.id)' quantizes activations from calibration data, but the recipe has no data.calibration; "

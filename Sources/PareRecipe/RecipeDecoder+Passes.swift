@@ -38,12 +38,28 @@ extension RecipeDecoder {
         return (out, !failed)
     }
 
-    /// `prune` works on float weights, so it may not follow an encoding pass (quantize, cast).
+    /// Order rules: passes that need float weights or rewrite the graph (prune, fold, lowrank) come before every
+    /// pass that changes how weights are stored; `distill` follows a pass that compresses something.
     private func checkOrder(_ passes: [PassSpec]) {
-        for p in passes where !p.config.isEncoding {
+        for p in passes where p.config.needsFloatWeights {
             guard let earlier = passes.first(where: { $0.index < p.index && $0.config.isEncoding }) else { continue }
-            r.error("\(p.label) comes after \(earlier.label); prune works on float weights, so move prune before \(earlier.name)",
+            let what: String
+            switch p.config {
+            case .fold: what = "fold rewrites float Conv / Gemm weights and the graph"
+            case .lowrank: what = "lowrank factorizes float weights"
+            default: what = "prune works on float weights"
+            }
+            r.error("\(p.label) comes after \(earlier.label); \(what), and \(earlier.name) has already changed how they are stored — "
+                    + "move \(p.name) before \(earlier.name)",
                     at: p.location, notes: [.note("\(earlier.label) is here", at: earlier.location)])
+        }
+        for p in passes {
+            guard case .distill = p.config else { continue }
+            if !passes.contains(where: { $0.index < p.index && $0.config.compresses }) {
+                r.error("\(p.label) has nothing to recover: it re-fits layers that an earlier pass compressed (prune, lowrank, palettize, "
+                        + "quantize, gptq, ...), and none comes before it — move distill after the pass whose error it should reduce",
+                        at: p.location)
+            }
         }
     }
 }

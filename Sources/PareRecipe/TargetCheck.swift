@@ -38,8 +38,34 @@ public enum TargetCheck {
                                           at: pass.location(of: "dtype"),
                                           notes: [note("weights.dtypes", profile)]))
                     }
-                case .prune:
-                    break // unstructured sparsity is always allowed; an unaccelerated N:M pattern is stored dense
+                case .prune, .fold, .lowrank, .distill:
+                    break // float weights, standard ops; unstructured sparsity is always allowed (stored dense)
+                case .gptq(let g):
+                    out += weights(g.weights, pass: pass, path: "weights", what: pass.label, profile: profile, onlyWritten: false)
+                case .mixedPrecision(let m):
+                    for bits in m.candidates {
+                        let runs: Bool, what: String
+                        if let scheme = m.scheme(bits: bits) {
+                            what = scheme.summary
+                            runs = weights(scheme, pass: pass, path: "candidates", what: "", profile: profile, onlyWritten: false).isEmpty
+                        } else {
+                            what = "fp16"
+                            runs = profile.weights.dtypes.contains("fp16")
+                        }
+                        if !runs {
+                            out.append(.error("\(pass.label) candidate \(bits) bits (\(what)) is not run by target '\(profile.id)'; remove it "
+                                              + "from 'candidates'\(fix(pass, profile))",
+                                              at: pass.location(of: "candidates"), notes: [note("weights", profile)]))
+                        }
+                    }
+                case .palettize(let p):
+                    if !profile.weights.lutBits.contains(p.bits) && !profile.weights.runsFloat {
+                        let native = profile.weights.lutBits.isEmpty ? "has no native look-up-table weights"
+                            : "runs look-up tables of \(profile.weights.lutBits.map(String.init).joined(separator: ", ")) bits"
+                        out.append(.error("\(pass.label) emits \(p.bits)-bit palettized weights, but target '\(profile.id)' \(native) and does not "
+                                          + "run float weights (which ONNX Runtime expands them to); use bits the target runs, or drop the pass "
+                                          + "for this target", at: pass.location(of: "bits"), notes: [note("weights", profile)]))
+                    }
                 }
             }
             out += bundle(recipe, profile)

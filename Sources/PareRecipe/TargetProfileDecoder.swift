@@ -10,7 +10,7 @@ struct TargetProfileDecoder {
 
     static let keys = ["target", "name", "kind", "vendor", "weights", "activations", "sparsity", "memory_mb", "compute",
                        "bandwidth_gbs", "formats", "runtime_ops", "sources"]
-    static let weightKeys = ["dtypes", "granularities", "group_sizes", "symmetric_only"]
+    static let weightKeys = ["dtypes", "granularities", "group_sizes", "symmetric_only", "lut_bits"]
     static let activationKeys = ["dtypes", "static_only", "symmetric_only"]
     static let computeUnits = ["tops", "gops", "tflops", "gflops"]
     static let formats = ["safetensors", "onnx", "gguf"]
@@ -127,8 +127,21 @@ struct TargetProfileDecoder {
             r.missing("group_sizes", in: "weights (per-group is listed)", at: node.location, example: "group_sizes: [32, 64, 128]")
         }
         let symmetricOnly = node["symmetric_only"].flatMap { r.bool($0.value, "'weights.symmetric_only'") }?.value ?? false
+        var lutBits: [Int] = []
+        if let e = node["lut_bits"] {
+            if let items = e.value.items, !items.isEmpty {
+                for item in items {
+                    if let b = r.int(item, "each item of 'weights.lut_bits'", range: 1...8, rangeText: "between 1 and 8") { lutBits.append(b.value) }
+                }
+                lutBits = Array(Set(lutBits)).sorted()
+            } else {
+                r.error("'weights.lut_bits' must be a non-empty list of index widths 1...8, got \(e.value.describe); e.g. [1, 2, 4, 6, 8]",
+                        at: e.value.location)
+            }
+        }
         guard let dtypes, let granularities else { return nil }
-        return WeightSupport(dtypes: dtypes, granularities: granularities, groupSizes: groupSizes, symmetricOnly: symmetricOnly)
+        return WeightSupport(dtypes: dtypes, granularities: granularities, groupSizes: groupSizes, symmetricOnly: symmetricOnly,
+                             lutBits: lutBits)
     }
 
     private mutating func activations(_ node: YAMLNode) -> ActivationSupport {

@@ -19,7 +19,7 @@ public final class Interpreter: @unchecked Sendable {
     public let inputNames: [String]
     public let outputNames: [String]
 
-    let inputTypes: [String: (dtype: DType?, dims: [Int?])]
+    public let inputTypes: [String: (dtype: DType?, dims: [Int?])]
     /// The graph as written: used by `run(_:observe:)`, which reports every value the model defines.
     let exactPlan: InterpreterPlan
     /// The graph after the load-time rewrites of `InterpreterRewrites` (Conv + BatchNormalization folded, Conv +
