@@ -60,6 +60,8 @@ extension PassRegistry {
     /// The model pass for a recipe pass, or nil when the pass works tensor by tensor (`pass(for:)`).
     public static func modelPass(for spec: PassSpec) -> (any ModelPass)? {
         switch spec.config {
+        case .fold(let c): return FoldPass(id: spec.id, config: c)
+
         default: return nil
         }
     }

@@ -4,10 +4,18 @@ import PareBasics
 /// from the raw keys of their layers: for each key the topmost layer that writes it wins, then the value is read
 /// and checked here, with its location recorded under the key.
 extension PassResolver {
-    /// The topmost entry of each raw key.
+    /// Keys that choose one thing together: a layer writing any of them replaces the others of lower layers.
+    static let exclusiveGroups = [["rank", "ratio", "energy"], ["max_size_mb", "bits_per_weight"]]
+
+    /// The topmost entry of each raw key (an exclusive group is taken as a whole from the topmost layer writing it).
     func merged(_ layers: [PartialPass]) -> [String: YAMLEntry] {
         var out: [String: YAMLEntry] = [:]
-        for l in layers { for (k, e) in l.raw { out[k] = e } }
+        for l in layers {
+            for group in Self.exclusiveGroups where group.contains(where: { l.raw[$0] != nil }) {
+                for k in group { out[k] = nil }
+            }
+            for (k, e) in l.raw { out[k] = e }
+        }
         return out
     }
 

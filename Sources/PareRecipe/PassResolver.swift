@@ -145,7 +145,7 @@ struct PassResolver {
         if let m = layers.last(where: { $0.method != nil })?.method { config.method = m.value; locations["method"] = m.location }
         guard let deciding = layers.lastIndex(where: { $0.sparsity != nil || $0.pattern != nil }) else {
             if layers.contains(where: { !$0.invalidKeys.isDisjoint(with: ["sparsity", "pattern"]) }) { return nil }
-            r.error("prune needs either 'sparsity' (the fraction of weights, or with structure: channels of channels, to remove, e.g. sparsity: 0.5) "
+            r.error("prune needs either 'sparsity' (the fraction of weights to zero, or of channels to remove with structure: channels, e.g. sparsity: 0.5) "
                     + "or 'pattern' (N:M structured sparsity, e.g. pattern: \"2:4\")", at: base.location)
             return nil
         }

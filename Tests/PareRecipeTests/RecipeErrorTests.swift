@@ -109,7 +109,7 @@ private let goldenCases: [GoldenCase] = [
     GoldenCase(name: "prune without sparsity or pattern", yaml: header + """
           - prune: { scope: global }
         """, expected: [
-            "recipes/a.yaml:5:5: error: prune needs either 'sparsity' (the fraction of weights to zero, e.g. sparsity: 0.5) "
+            "recipes/a.yaml:5:5: error: prune needs either 'sparsity' (the fraction of weights to zero, or of channels to remove with structure: channels, e.g. sparsity: 0.5) "
             + "or 'pattern' (N:M structured sparsity, e.g. pattern: \"2:4\")",
         ]),
     GoldenCase(name: "sparsity out of range", yaml: header + """
@@ -189,14 +189,14 @@ private let goldenCases: [GoldenCase] = [
           - quantize
           - prune: { sparsity: 0.5 }
         """, expected: [
-            "recipes/a.yaml:6:5: error: prune comes after quantize; prune works on float weights, so move prune before quantize\n"
+            "recipes/a.yaml:6:5: error: prune comes after quantize; prune works on float weights, and quantize has already changed how they are stored — move prune before quantize\n"
             + "recipes/a.yaml:5:5: note: quantize is here",
         ]),
     GoldenCase(name: "prune after cast", yaml: header + """
           - cast: { dtype: fp16, include: ["*head*"] }
           - prune: { id: p24, pattern: "2:4" }
         """, expected: [
-            "recipes/a.yaml:6:5: error: prune 'p24' comes after cast; prune works on float weights, so move prune before cast\n"
+            "recipes/a.yaml:6:5: error: prune 'p24' comes after cast; prune works on float weights, and cast has already changed how they are stored — move prune before cast\n"
             + "recipes/a.yaml:5:5: note: cast is here",
         ]),
     GoldenCase(name: "pass config not nested under the pass name", yaml: header + """
