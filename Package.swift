@@ -38,7 +38,7 @@ let package = Package(
             "PareBuild", "PareRecipe", "PareFormats", "PareONNXProto", "PareFixtures", "PareKernels", "PareTensor", "PareBasics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "PareRuntime", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
+        .executableTarget(name: "PareBench", dependencies: ["PareBuild", "ParePasses", "PareONNXProto", "PareRuntime", "PareFixtures", "PareKernels", "PareFormats", "PareBasics"]),
         .testTarget(name: "PareBasicsTests", dependencies: ["PareBasics"]),
         .testTarget(name: "PareKernelsTests", dependencies: ["PareKernels", "PareBasics"]),
         .testTarget(name: "PareFormatsTests", dependencies: ["PareFormats", "PareONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"), "PareTensor", "PareBasics"]),

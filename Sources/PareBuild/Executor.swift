@@ -65,6 +65,7 @@ public final class Executor: @unchecked Sendable {
             let (digest, status, computed, reused) = try runPass(step, input: input, statistics: statistics)
             set(artifact: digest, for: i)
             result = makeResult(step, status, computed: computed, reused: reused)
+            if let id = step.pass?.id, let t = step.targets.first { result.report = passReport(id, target: t) }
         case .calibrate:
             let (digest, status) = try runCalibrate(step, input: artifact(of: step.inputs[0]))
             set(artifact: digest, for: i)

@@ -1,3 +1,5 @@
+import ParePasses
+
 /// The outcome of one step of a build.
 public struct StepResult: Sendable, Codable, Hashable {
     public enum Status: String, Sendable, Codable, Hashable { case executed, cached }
@@ -11,9 +13,11 @@ public struct StepResult: Sendable, Codable, Hashable {
     public var tensorsComputed: Int
     public var tensorsReused: Int
     public var seconds: Double
+    /// Model passes (fold, lowrank, structured prune, distill, gptq, mixed-precision): what the pass did.
+    public var report: PassReport? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, pass, target, targets, status, seconds
+        case id, pass, target, targets, status, seconds, report
         case tensorsComputed = "tensors_computed"
         case tensorsReused = "tensors_reused"
     }
@@ -28,6 +32,7 @@ public struct StepResult: Sendable, Codable, Hashable {
         try c.encode(tensorsComputed, forKey: .tensorsComputed)
         try c.encode(tensorsReused, forKey: .tensorsReused)
         try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+        try c.encodeIfPresent(report, forKey: .report)
     }
 }
 

@@ -49,6 +49,7 @@ extension Pare {
                     print(String(decoding: data, as: UTF8.self))
                 } else {
                     print("built \(report.recipe): \(report.executed) step\(report.executed == 1 ? "" : "s") executed, \(report.cached) cached")
+                    for s in report.steps { if let r = s.report { print("  \(s.id): \(r.summary)") } }
                     for b in report.bundles {
                         print("  \(b.target): \(b.path)  (\(b.tar ?? "no .tar"), \(ByteCount.format(b.bytes)), sha256 \(b.sha256.prefix(16))…)")
                         if let e = b.evaluation { print(GateTable.metricsLine(e).map { "    " + $0 }.joined(separator: "\n")) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a pass did, for the build log, the manifest (`passes[].report`) and `--json`: one row per layer it
 /// changed or measured, totals, and the throughput of its heavy kernel.
 public struct PassReport: Sendable, Hashable, Codable {
@@ -33,6 +35,26 @@ public struct PassReport: Sendable, Hashable, Codable {
         self.kernelSeconds = kernelSeconds
         self.kernelFLOPs = kernelFLOPs
         self.notes = notes
+    }
+
+    /// One line for the build log, e.g. "parameters 1.20M → 0.61M (−49.2 %), FLOPs 3.10G → 1.58G (−49.0 %), 12 layers".
+    public var summary: String {
+        func short(_ v: Int) -> String {
+            let d = Double(v)
+            if d >= 1e9 { return String(format: "%.2fG", d / 1e9) }
+            if d >= 1e6 { return String(format: "%.2fM", d / 1e6) }
+            if d >= 1e3 { return String(format: "%.1fk", d / 1e3) }
+            return String(v)
+        }
+        func change(_ a: Int, _ b: Int) -> String {
+            guard a > 0, a != b else { return "\(short(a)) → \(short(b))" }
+            return "\(short(a)) → \(short(b)) (\(String(format: "%+.1f", 100 * (Double(b) - Double(a)) / Double(a))) %)"
+        }
+        var parts = ["parameters \(change(parametersBefore, parametersAfter))"]
+        if let f0 = flopsBefore, let f1 = flopsAfter { parts.append("FLOPs \(change(f0, f1))") }
+        parts.append("\(layers.count) layer\(layers.count == 1 ? "" : "s") changed")
+        if let g = kernelGFLOPS { parts.append(String(format: "kernels %.2f GFLOP/s", g)) }
+        return parts.joined(separator: ", ")
     }
 
     /// Kernel throughput in GFLOP/s, when measured.
