@@ -79,6 +79,30 @@ public struct BundleManifest: Sendable, Codable {
     public var activations: ActivationInfo?
     /// The evaluate step's metrics, gate outcomes, sensitivity and fallbacks (absent without evaluation).
     public var evaluation: EvaluationReport?
+    /// Palettized weights the target runs natively (its `lut_bits` holds their bits), for a converter that keeps
+    /// them as look-up tables (e.g. Core ML); absent for other targets, which run the ONNX Gather expansion.
+    public var palettized: [PaletteInfo]? = nil
+
+    /// One natively runnable palettized weight.
+    public struct PaletteInfo: Sendable, Codable, Equatable {
+        public var name: String
+        public var bits: Int
+        public var tables: Int
+        /// Output channels per table (the whole channel axis for one table).
+        public var groupChannels: Int
+        /// The tensor axis holding the output channels.
+        public var axis: Int
+        enum CodingKeys: String, CodingKey { case name, bits, tables, axis, groupChannels = "group_channels" }
+    }
+
+    /// The palettized tensors of `model` whose bits are in `lutBits`, by name; nil when there are none.
+    static func palettized(model: ModelArtifact, lutBits: [Int]) -> [PaletteInfo]? {
+        let out = model.tensors.compactMap { t -> PaletteInfo? in
+            guard let p = t.palette, lutBits.contains(p.bits) else { return nil }
+            return PaletteInfo(name: t.name, bits: p.bits, tables: p.tables, groupChannels: p.groupChannels, axis: p.axis ?? 0)
+        }.sorted { $0.name < $1.name }
+        return out.isEmpty ? nil : out
+    }
 
     /// Activation quantization as recorded in the manifest.
     public struct ActivationInfo: Sendable, Codable {

@@ -28,6 +28,11 @@ extension BundleWriter {
                 weights[t.name] = .quantized(ONNXQuantizedWeight(
                     dtype: q.dtype.rawValue, granularity: q.granularity.rawValue, group: q.group, symmetric: q.symmetric,
                     axis: q.axis ?? 0, shape: t.shape.dims, data: data, scales: scales, zeroPoints: zeroPoints))
+            } else if let p = t.palette {
+                let indices = [UInt8](try store.data(t.digest))
+                let table: [Float] = try store.data(p.table).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                weights[t.name] = .palettized(ONNXPalettizedWeight(bits: p.bits, axis: p.axis ?? 0, shape: t.shape.dims,
+                                                                   groupChannels: p.groupChannels, indices: indices, table: table))
             } else if options.keepFloat16Compute && t.dtype == .float32 {
                 // float16 compute: every float weight is stored in float16, also those no pass changed.
                 let halves: [UInt16] = try store.data(t.digest).withUnsafeBytes { HalfPrecision.toFloat16($0.bindMemory(to: Float.self), threads: 1) }

@@ -94,13 +94,14 @@ extension Executor {
         observer?.stepStarted(step, tensors: 0)
         let model = try loadArtifact(input)
         try verifySparsityPatterns(model, target: targetID)
-        let manifest = BundleManifest(
+        var manifest = BundleManifest(
             recipe: config.recipe, target: config.target, source: config.source, passes: config.passes,
             output: .init(file: writer.modelFileName, format: writer.format.rawValue, sha256: "", bytes: 0, artifact: input.hex),
             sizes: .init(sourceTensorBytes: config.source.bytes, outputTensorBytes: model.storedBytes,
                          compressionRatio: model.storedBytes == 0 ? 0 : (Double(config.source.bytes) / Double(model.storedBytes) * 1000).rounded() / 1000),
             tensors: BundleManifest.tensorEntries(model: model, source: source),
             activations: model.activations.map(BundleManifest.ActivationInfo.init), evaluation: config.evaluation)
+        manifest.palettized = BundleManifest.palettized(model: model, lutBits: target.weights.lutBits)
         let record: BundleRecord
         do { record = try writer.write(model: model, manifest: manifest) } catch {
             throw BuildError(step: step.id, message: "cannot write the bundle in \(writer.bundleDir): \(error)")

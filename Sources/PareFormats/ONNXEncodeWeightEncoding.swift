@@ -10,4 +10,7 @@ public enum ONNXWeightEncoding: Sendable {
     case bfloat16([UInt16])
     /// New float32 values for the same tensor (same shape and type), e.g. pruned weights.
     case float32Replaced([Float])
+    /// A look-up table and bits-wide indices (see ``ONNXPalettizedWeight``): written as UINT8 index planes,
+    /// integer unpacking ops and a `Gather` from the table (needs opset 13).
+    case palettized(ONNXPalettizedWeight)
 }

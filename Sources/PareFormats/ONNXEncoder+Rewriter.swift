@@ -132,6 +132,8 @@ extension ONNXEncoder {
                     node(&e, "Cast", [h], output: name, attributes: [P.intAttr("to", Int(computeType))])
                     line += "\(P.typeName(type)) initializer + Cast to \(P.typeName(computeType))"
                 }
+            case .palette(let w):
+                line += writePalette(&e, w)
             case .replace(let values):
                 replaceInPlace(name, P.floats(type: computeType, dims: shape, values))
                 inPlace = true

@@ -15,6 +15,8 @@ import PareONNXProto
 ///   `.float32Replaced`: new values, same name, type and shape.
 /// - with `allowMatMulNBits`, an int4/uint4 weight quantized per group along K and read only as input 1 of
 ///   MatMul nodes makes each of them a `com.microsoft.MatMulNBits` (opset import `com.microsoft` 1 added).
+/// - `.palettized`: index planes + table initializers and Cast/Div/Mod/Mul/ReduceSum/Reshape/Add/Gather nodes whose
+///   last output is `W` (see `writePalette`; needs opset 13).
 /// - opsets: DequantizeLinear needs 10 (per tensor), 13 (per channel), 19 (FLOAT16 scales), 21 (int4/uint4,
 ///   per group); a BFLOAT16 Cast needs 13. When the model's opset is lower, it is upgraded
 ///   (``ONNXOpsetUpgrade``); when it cannot be (or `targetOpset` pins a lower one), the weight falls back to
@@ -36,6 +38,7 @@ public enum ONNXEncoder {
         /// FLOAT16 or BFLOAT16 bits.
         case half([UInt16], type: Int32)
         case replace([Float])
+        case palette(ONNXPalettizedWeight)
     }
 
     /// Encodes `weights` (by initializer or Constant output name) into `model`.
@@ -105,6 +108,12 @@ public enum ONNXEncoder {
             case .float32Replaced(let values):
                 try checkCount(values.count, "the replacement")
                 plans.append((name, .replace(values)))
+            case .palettized(let w):
+                try w.validate(name: name, file: file)
+                guard w.shape == shape else {
+                    throw FormatError(file: file, tensor: name, message: "was palettized with shape \(w.shape) but the model's tensor has shape \(shape)")
+                }
+                plans.append((name, .palette(w)))
             }
         }
 
@@ -129,6 +138,9 @@ public enum ONNXEncoder {
                 var why = "DequantizeLinear for \(q.dtype) \(q.granularity) needs opset \(form.minimumOpset), the model has \(opset)"
                 if let f = upgradeFailure { why += "; \(f)" } else if options.targetOpset != nil { why += " (targetOpset)" }
                 plans[i].plan = .castMul(q, try ONNXLayout.castMul(q, name: name, file: file, floatType: computeType), reason: why)
+            case .palette where opset < 13:
+                throw FormatError(file: file, tensor: name, message: "palettized weights need opset 13 (ReduceSum with an axes input, "
+                                  + "integer Div/Mod) but the model stays at opset \(opset)\(upgradeFailure.map { "; \($0)" } ?? "")")
             case .half(_, let type) where type == P.bfloat16 && opset < 13:
                 throw FormatError(file: file, tensor: name, message: "bfloat16 needs opset 13 (Cast from BFLOAT16) but the model "
                                   + "stays at opset \(opset)\(upgradeFailure.map { "; \($0)" } ?? ""); use float16 instead")
@@ -165,6 +177,7 @@ public enum ONNXEncoder {
             case .matMulNBits(let q, _): out[name] = WrittenWeight(quantized: q, form: "MatMulNBits", isDequantizeLinear: false)
             case .half(_, let type): out[name] = WrittenWeight(quantized: nil, form: P.typeName(type), isDequantizeLinear: false)
             case .replace: out[name] = WrittenWeight(quantized: nil, form: "replaced float32 values", isDequantizeLinear: false)
+            case .palette: out[name] = WrittenWeight(quantized: nil, form: "a palettized Gather", isDequantizeLinear: false)
             }
         }
         return out
@@ -198,6 +211,7 @@ public enum ONNXEncoder {
             switch plan {
             case .dequantize(_, let f): needed.insert(f.minimumOpset)
             case .half(_, let type) where type == P.bfloat16: needed.insert(13)
+            case .palette: needed.insert(13)
             default: break
             }
         }

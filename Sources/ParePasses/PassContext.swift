@@ -40,6 +40,9 @@ public struct PassContext: Sendable {
         if record.quant != nil {
             throw PassError(tensor: record.name, message: "is already quantized; put this pass before `quantize` in the recipe")
         }
+        if record.palette != nil {
+            throw PassError(tensor: record.name, message: "is already palettized; put this pass before `palettize` in the recipe")
+        }
         return try floats(digest: record.digest, dtype: record.dtype, name: record.name)
     }
 

@@ -10,4 +10,7 @@ public enum TensorParameters: Sendable, Hashable, Codable {
     case pruneMagnitude(sparsity: Double)
     case pruneGlobal(threshold: Float, ties: Int)
     case pruneNM(NMPattern)
+    /// Palettize to 2^bits table entries per tensor (groupChannels 0) or per `groupChannels` output channels of
+    /// `axis`, with `iterations` Lloyd steps from the k-means++ start seeded by `seed`.
+    case palettize(bits: Int, groupChannels: Int, iterations: Int, seed: UInt64, axis: Int)
 }

@@ -31,6 +31,7 @@ public enum PassRegistry {
         switch spec.config {
         case .quantize(let c): return QuantizePass(id: spec.id, config: c)
         case .cast(let c): return CastPass(id: spec.id, config: c)
+        case .palettize(let c): return PalettizePass(id: spec.id, config: c, bitsLocation: spec.location(of: "bits"))
         case .prune(let c) where c.structure == .weights: return PrunePass(id: spec.id, config: c)
         default: return nil
         }

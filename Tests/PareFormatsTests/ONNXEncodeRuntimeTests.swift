@@ -179,7 +179,7 @@ import Testing
                     case .quantized(let q): return .float32Replaced(S.dequantize(q))
                     case .float16(let h): return .float32Replaced(h.map { Float(Float16(bitPattern: $0)) })
                     case .bfloat16(let b): return .float32Replaced(b.map { Float(bitPattern: UInt32($0) << 16) })
-                    case .float32Replaced: return e
+                    case .float32Replaced, .palettized: return e
                     }
                 }
                 let a = dir + "/\(k)-dequantized.onnx", b = dir + "/\(k)-encoded.onnx"
