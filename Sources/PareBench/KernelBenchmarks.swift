@@ -95,6 +95,14 @@ enum KernelBenchmarks {
                     ErrorMetrics.quantizationError(original: $0, quantized: int8Codes, scheme: int8Channel, threads: threads)
                 }.count
             },
+            // Palettization: 4-bit (16 entries) 1-D k-means, one table per 64 rows, 30 Lloyd steps (values/s =
+            // GB/s / 4e-9). The reference is the plain O(n·k) Lloyd loop; slow, so run it with --rows 256 or less.
+            Kernel(name: "k-means 4-bit, 64 rows/table") { threads in
+                x.withUnsafeBufferPointer { KMeans1D.fast($0, groupSize: 64 * cols, k: 16, iterations: 30, seed: 0, threads: threads) }.indices.count
+            },
+            Kernel(name: "k-means 4-bit plain Lloyd (reference)", threaded: false) { _ in
+                x.withUnsafeBufferPointer { KMeans1D.reference($0, groupSize: 64 * cols, k: 16, iterations: 30, seed: 0) }.indices.count
+            },
             Kernel(name: "finite check", threaded: false) { _ in x.withUnsafeBufferPointer { FiniteCheck.firstNonFinite($0) } ?? 0 },
         ]
 
