@@ -62,6 +62,7 @@ extension PassRegistry {
         switch spec.config {
         case .fold(let c): return FoldPass(id: spec.id, config: c)
         case .lowrank(let c): return LowRankPass(id: spec.id, config: c)
+        case .distill(let c): return DistillPass(id: spec.id, config: c)
 
         default: return nil
         }
