@@ -9,14 +9,16 @@ extension DistillPass {
         var error: Double
     }
 
-    /// Ridge least squares of one MatMul / Gemm layer (see the type's documentation); nil when the solve fails or
+    /// Ridge least squares of one MatMul / Gemm / Conv layer (see the type's documentation); nil when the solve fails or
     /// the layer's shapes do not match its data.
     func refit(_ e: GraphEditor, node n: Onnx_NodeProto, dims: [Int], data: LayerData, flops: inout Double) throws -> Fit? {
-        let isGemm = n.opType == "Gemm"
-        let transB = isGemm && (LowRankPass.attribute(n, "transB")?.i ?? 0) != 0
+        let isGemm = n.opType == "Gemm", isConv = n.opType == "Conv"
+        // A Conv kernel [Cout, Cin, kh, kw] is the transposed K×N matrix of its im2col product (K = Cin·kh·kw).
+        let transB = isConv || isGemm && (LowRankPass.attribute(n, "transB")?.i ?? 0) != 0
         let alpha = isGemm ? Double(LowRankPass.attribute(n, "alpha")?.f ?? 1) : 1
         let beta = isGemm ? Double(LowRankPass.attribute(n, "beta")?.f ?? 1) : 1
-        let k = transB ? dims[1] : dims[0], nn = transB ? dims[0] : dims[1]
+        let rowsOfStored = dims[0], colsOfStored = dims.dropFirst().reduce(1, *)
+        let k = transB ? colsOfStored : rowsOfStored, nn = transB ? rowsOfStored : colsOfStored
         guard k == data.k, nn == data.n, alpha != 0 else { return nil }
         let stored = try e.floats(n.input[1])
         // W as K×N.
@@ -25,7 +27,7 @@ extension DistillPass {
             for r in 0..<nn { for c in 0..<k { w[c * nn + r] = stored[r * k + c] } }
         }
         var biasShape: [Int]? = nil
-        if isGemm, n.input.count > 2, !n.input[2].isEmpty, let s = e.shape(n.input[2]), s.reduce(1, *) == nn, beta != 0,
+        if isGemm || isConv, n.input.count > 2, !n.input[2].isEmpty, let s = e.shape(n.input[2]), s.reduce(1, *) == nn, beta != 0,
            !e.isEncoded(n.input[2]) {
             biasShape = s
         }

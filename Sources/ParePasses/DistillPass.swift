@@ -8,7 +8,7 @@ import PareRuntime
 
 /// `distill` (method `layerwise`): layer-wise reconstruction against the teacher (the imported model).
 ///
-/// Each student MatMul / Gemm node with a constant float weight whose first output is also the output of a Conv,
+/// Each student MatMul / Gemm / Conv (2-D, group 1: through im2col rows) node with a constant float weight whose first output is also the output of a Conv,
 /// Gemm or MatMul node of the teacher is a layer. Layers are visited in graph order; for each, the student (with
 /// the layers fitted so far) and the teacher run on the calibration samples and only that layer's student input
 /// X (rows M × K, leading dimensions flattened) and teacher output Y_t (M × N) are kept. When the student output
@@ -18,7 +18,7 @@ import PareRuntime
 /// and β). Weights that are exactly zero (a pruning mask) stay zero: each output column is then fitted on its own
 /// support only. The second product of a `lowrank` pair is such a layer (its output keeps the original name), so it
 /// is refitted given the first. A layer whose relative error ‖Y_t − Y_s‖² / ‖Y_t‖² would not drop keeps its
-/// values. Not refitted in this version: Conv layers and quantized (encoded) weights — they are listed in the
+/// values. Not refitted in this version: quantized (encoded) weights and grouped or auto-padded Convs — they are listed in the
 /// report's notes.
 public struct DistillPass: ModelPass {
     public static let name = "distill"
@@ -69,17 +69,23 @@ public struct DistillPass: ModelPass {
             let wName = n.input[1]
             guard editor.record(wName).map({ $0.quant == nil && $0.palette == nil ? $0.isSelected(by: config.selection) : true }) ?? false else { continue }
             if editor.isEncoded(wName) { notes.append("\(wName): quantized layers are not refitted by this version"); continue }
-            if n.opType == "Conv" { notes.append("\(wName): Conv layers are not refitted by this version"); continue }
             if n.opType == "Gemm", (LowRankPass.attribute(n, "transA")?.i ?? 0) != 0 { notes.append("\(wName): Gemm with transA is not refitted"); continue }
             if editor.consumers(of: wName).count != 1 { notes.append("\(wName): shared weight, not refitted"); continue }
-            guard let dims = editor.shape(wName), dims.count == 2 else { continue }
-            let data = try collect(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, samples: samples)
+            guard let dims = editor.shape(wName) else { continue }
+            let data: LayerData
+            if n.opType == "Conv" {
+                guard let conv = ConvShape(n, kernel: dims) else { notes.append("\(wName): only 2-D group-1 Conv with explicit pads is refitted"); continue }
+                data = try collectConv(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, conv: conv, samples: samples)
+            } else {
+                guard dims.count == 2 else { continue }
+                data = try collect(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, samples: samples)
+            }
             let errorBefore = Self.relativeError(data.yTeacher, data.yStudent)
             guard errorBefore > 1e-12 else { continue }
             let start = DispatchTime.now().uptimeNanoseconds
             let fit = try refit(editor, node: n, dims: dims, data: data, flops: &flops)
             seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let params = dims[0] * dims[1]
+            let params = dims.reduce(1, *)
             if let fit, fit.error < errorBefore {
                 try editor.setFloats(wName, fit.w, shape: dims)
                 editor.noteChanged(wName, by: id)

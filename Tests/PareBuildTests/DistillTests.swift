@@ -8,12 +8,12 @@ import ParePasses
 /// fixture transformer: every refitted layer's error drops, the bundle's ORT cosine beats the same recipe without
 /// distill, pruned weights stay zero, and the result does not depend on --jobs.
 @Suite(.serialized) struct DistillTests {
-    static func recipe(_ passes: String) -> String {
+    static func recipe(_ passes: String, fixture: String = "transformer") -> String {
         """
         recipe: onnx
-        model: { path: models/transformer.onnx }
+        model: { path: models/\(fixture).onnx }
         data:
-          calibration: { path: models/transformer.calib.npz, samples: 32 }
+          calibration: { path: models/\(fixture).calib.npz, samples: 32 }
         targets: [x86-64-avx2]
         passes:
         \(passes)
@@ -21,8 +21,8 @@ import ParePasses
         """
     }
 
-    static func cosine(_ ws: Workspace) throws -> Double {
-        let check = try ONNXBuildTests.check(reference: ws.dir + "/models/transformer.onnx", candidate: ws.distDir + "/onnx/x86-64-avx2/model.onnx")
+    static func cosine(_ ws: Workspace, fixture: String = "transformer") throws -> Double {
+        let check = try ONNXBuildTests.check(reference: ws.dir + "/models/\(fixture).onnx", candidate: ws.distDir + "/onnx/x86-64-avx2/model.onnx")
         #expect(check.checker)
         return check.outputs["logits"]!.cosine_mean
     }
@@ -45,21 +45,23 @@ import ParePasses
     }
 
     @Test(arguments: [
-        // (passes before distill, layers refitted)
-        ("  - prune: { pattern: \"2:4\", include: [\"*mlp*\"] }", 3),   // fc1, fc2 and lm_head (its input changed)
-        ("  - lowrank: { rank: 16, exclude: [\"embed*\"] }", 7),
+        // (fixture, passes before distill, layers refitted)
+        ("transformer", "  - prune: { pattern: \"2:4\", include: [\"*mlp*\"] }", 3),   // fc1, fc2 and lm_head (its input changed)
+        ("transformer", "  - lowrank: { rank: 16, exclude: [\"embed*\"] }", 7),
+        // Tucker-2 convs (their last 1×1 conv, through im2col) and the Gemm pair.
+        ("cnn", "  - lowrank: { ratio: 0.5 }", 3),
     ])
-    func distillReducesEveryLayersErrorAndImprovesTheBundle(compress: String, refitted: Int) throws {
-        let plain = try CalibrationBuildTests.workspace(Self.recipe(compress))
+    func distillReducesEveryLayersErrorAndImprovesTheBundle(fixture: String, compress: String, refitted: Int) throws {
+        let plain = try CalibrationBuildTests.workspace(Self.recipe(compress, fixture: fixture))
         try plain.build()
-        let ws = try CalibrationBuildTests.workspace(Self.recipe(compress + "\n  - distill"))
+        let ws = try CalibrationBuildTests.workspace(Self.recipe(compress + "\n  - distill", fixture: fixture))
         try ws.build()
         let report = try Self.distillReport(ws)
         let fitted = report.layers.filter { !$0.action.hasPrefix("kept") }
-        print("distill after \(compress): \(report.summary) \(report.notes) \(report.layers.map { "\($0.layer) \($0.errorBefore!) → \($0.errorAfter!)" })")
+        print("distill after \(fixture) \(compress): \(report.summary) \(report.notes) \(report.layers.map { "\($0.layer) \($0.errorBefore!) → \($0.errorAfter!)" })")
         #expect(fitted.count == refitted, "\(report.layers.map(\.action))")
         for r in fitted { #expect(try #require(r.errorAfter) < #require(r.errorBefore), "\(r)") }
-        let before = try Self.cosine(plain), after = try Self.cosine(ws)
+        let before = try Self.cosine(plain, fixture: fixture), after = try Self.cosine(ws, fixture: fixture)
         print("distill cosine \(before) → \(after)")
         #expect(after > before)
         #expect(report.kernelGFLOPS != nil)
