@@ -18,7 +18,10 @@ import PareRuntime
 /// and β). Weights that are exactly zero (a pruning mask) stay zero: each output column is then fitted on its own
 /// support only. The second product of a `lowrank` pair is such a layer (its output keeps the original name), so it
 /// is refitted given the first. A layer whose relative error ‖Y_t − Y_s‖² / ‖Y_t‖² would not drop keeps its
-/// values. Not refitted in this version: quantized (encoded) weights and grouped or auto-padded Convs — they are listed in the
+/// values. Quantized weights (`refitQuantized`): per output channel c, y_t ≈ a_c·y_s + b_c by least squares; a_c
+/// multiplies every scale of the channel (codes unchanged) and the bias becomes a_c·b + b_c (a Conv B / Gemm C is
+/// created when missing; a MatMul, having no bias input, fits a_c alone). Not refitted: palettized weights,
+/// per-tensor scales, scales along the input axis, and grouped or auto-padded Convs — they are listed in the
 /// report's notes.
 public struct DistillPass: ModelPass {
     public static let name = "distill"
@@ -68,7 +71,13 @@ public struct DistillPass: ModelPass {
             let n = editor.graph.node[i]
             let wName = n.input[1]
             guard editor.record(wName).map({ $0.quant == nil && $0.palette == nil ? $0.isSelected(by: config.selection) : true }) ?? false else { continue }
-            if editor.isEncoded(wName) { notes.append("\(wName): quantized layers are not refitted by this version"); continue }
+            if editor.isEncoded(wName) {
+                if let row = try refitQuantized(editor, node: n, student: context.open(current), teacher: teacherInterpreter, samples: samples, notes: &notes) {
+                    rows.append(row)
+                    if !row.action.hasPrefix("kept") { current = try editor.finish() }
+                }
+                continue
+            }
             if n.opType == "Gemm", (LowRankPass.attribute(n, "transA")?.i ?? 0) != 0 { notes.append("\(wName): Gemm with transA is not refitted"); continue }
             if editor.consumers(of: wName).count != 1 { notes.append("\(wName): shared weight, not refitted"); continue }
             guard let dims = editor.shape(wName) else { continue }
