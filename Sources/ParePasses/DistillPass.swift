@@ -70,7 +70,8 @@ public struct DistillPass: ModelPass {
             guard let i = editor.producer(of: y) else { continue }
             let n = editor.graph.node[i]
             let wName = n.input[1]
-            guard editor.record(wName).map({ $0.quant == nil && $0.palette == nil ? $0.isSelected(by: config.selection) : true }) ?? false else { continue }
+            // The selection by name and shape (a quantized weight is selected like the float one it encodes).
+            guard let record = editor.record(wName), config.selection.selects(name: record.name, dims: record.shape.dims) else { continue }
             if editor.isEncoded(wName) {
                 if let row = try refitQuantized(editor, node: n, student: context.open(current), teacher: teacherInterpreter, samples: samples, notes: &notes) {
                     rows.append(row)
