@@ -8,8 +8,8 @@ import PareRuntime
 
 /// `distill` (method `layerwise`): layer-wise reconstruction against the teacher (the imported model).
 ///
-/// Each student MatMul / Gemm / Conv (2-D, group 1: through im2col rows) node with a constant float weight whose first output is also the output of a Conv,
-/// Gemm or MatMul node of the teacher is a layer. Layers are visited in graph order; for each, the student (with
+/// Each student MatMul / Gemm / Conv (2-D, group 1: through im2col rows) node with a constant float weight whose first output is also a value of the teacher (by name: the same layer, or
+/// after `fold` the BatchNormalization folded into it) is a layer. Layers are visited in graph order; for each, the student (with
 /// the layers fitted so far) and the teacher run on the calibration samples and only that layer's student input
 /// X (rows M × K, leading dimensions flattened) and teacher output Y_t (M × N) are kept. When the student output
 /// differs from Y_t, the free parameters are refitted by ridge least squares
@@ -54,7 +54,9 @@ public struct DistillPass: ModelPass {
         }
         let before = try ModelCost.measure(model, context: context)
         let teacherEditor = try GraphEditor(teacher, store: context.store)
-        let teacherLayers = Set(teacherEditor.graph.node.filter { ["Conv", "Gemm", "MatMul"].contains($0.opType) }.compactMap(\.output.first))
+        // Any teacher value may be a layer's target: after `fold`, a Conv computes what the teacher's BatchNormalization
+        // did and carries its output name.
+        let teacherLayers = Set(teacherEditor.graph.node.flatMap(\.output).filter { !$0.isEmpty })
         let editor = try GraphEditor(model, store: context.store)
         let teacherInterpreter = try context.open(teacher)
         var rows: [LayerChange] = []

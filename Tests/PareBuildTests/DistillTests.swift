@@ -50,6 +50,8 @@ import ParePasses
         ("transformer", "  - lowrank: { rank: 16, exclude: [\"embed*\"] }", 7),
         // Tucker-2 convs (their last 1×1 conv, through im2col) and the Gemm pair.
         ("cnn", "  - lowrank: { ratio: 0.5 }", 3),
+        // After fold the convs carry the teacher's BatchNormalization output names: still matched.
+        ("cnn", "  - fold\n  - lowrank: { ratio: 0.5 }", 3),
         // Quantized layers: per-channel scale and bias correction.
         ("cnn", "  - quantize: { weights: { dtype: int4, granularity: per-channel, symmetric: false } }", 3),
     ])
