@@ -184,6 +184,14 @@ public final class GraphEditor {
         written.insert(name)
     }
 
+    /// Replaces the record of an existing tensor whose skeleton entry stays as it is (e.g. a quantized weight with
+    /// new scales: same codes, same shape, a new `quant.scale` blob).
+    public func setRecord(_ record: TensorRecord) {
+        precondition(records[record.name] != nil, "setRecord: unknown tensor \(record.name)")
+        records[record.name] = record
+        written.insert(record.name)
+    }
+
     /// Marks the tensor as changed by pass `id` (in its record's history).
     public func noteChanged(_ name: String, by id: String) {
         if records[name]?.passes.last != id { records[name]?.passes.append(id) }

@@ -61,6 +61,8 @@ extension PassRegistry {
     public static func modelPass(for spec: PassSpec) -> (any ModelPass)? {
         switch spec.config {
         case .fold(let c): return FoldPass(id: spec.id, config: c)
+        case .lowrank(let c): return LowRankPass(id: spec.id, config: c)
+        case .distill(let c): return DistillPass(id: spec.id, config: c)
 
         default: return nil
         }

@@ -1,0 +1,155 @@
+import Foundation
+import PareBasics
+import PareFormats
+import PareKernels
+import PareONNXProto
+import PareRecipe
+import PareRuntime
+
+/// `lowrank`: factorizes selected weights into thinner products where that makes the layer smaller and cheaper.
+///
+/// - MatMul with a constant 2-D weight W [K, N] (input 1), and Gemm (transA 0) with a constant B (transB handled,
+///   alpha, beta and C kept): with the truncated SVD W ≈ A·B (`LowRank.factors`), the node becomes
+///   MatMul(X, A) → t and MatMul(t, B) (or Gemm(t, B, C) with the original alpha/beta, transB 0); the second node
+///   keeps the original output name.
+/// - Conv with group 1 and a constant kernel [Cout, Cin, k…] (when `conv`): Tucker-2 by HOSVD (`LowRank`):
+///   1×1 conv Cin→r_in, the k×k conv r_in→r_out with the original attributes, 1×1 conv r_out→Cout with the bias;
+///   the last keeps the output name.
+/// The rank rule: `.rank(r)` → r (capped at min(rows, cols) of the matrix or unfolding), `.ratio(q)` →
+/// ceil(q·min(rows, cols)), `.energy(e)` → the smallest r keeping e of Σσ² (`LowRank.energyRank`); for a Conv the
+/// rule is applied to each of the two unfoldings. A layer whose parameters or FLOPs would not drop is kept as it
+/// is, with a report row saying why. Report rows: ranks, weight elements and FLOPs per sample before/after,
+/// energy kept (1 − relative squared Frobenius error of the weight).
+public struct LowRankPass: ModelPass {
+    public static let name = "lowrank"
+    public static let version = 1
+    public let id: String
+    public let config: LowRankConfig
+
+    public init(id: String, config: LowRankConfig) {
+        self.id = id
+        self.config = config
+    }
+
+    /// Kernel time and work, accumulated over the layers.
+    final class Meter {
+        var seconds = 0.0
+        var flops = 0.0
+        func time<T>(_ work: Double, _ body: () throws -> T) rethrows -> T {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer {
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                flops += work
+            }
+            return try body()
+        }
+    }
+
+    public func run(_ model: ModelArtifact, context: ModelPassContext) throws -> ModelPassOutput {
+        let before = try ModelCost.measure(model, context: context)
+        let editor = try GraphEditor(model, store: context.store)
+        // Every value's shape, from one run.
+        var shapes: [String: [Int]] = [:]
+        let interpreter = try context.open(model)
+        _ = try interpreter.run(context.samples.first ?? ModelCost.synthetic(interpreter)) { name, t in shapes[name] = t.shape }
+        let meter = Meter()
+        var rows: [LayerChange] = []
+        // Candidates by output name (node indices move as nodes are inserted).
+        let outputs = editor.graph.node.compactMap { n -> String? in
+            guard ["MatMul", "Gemm", "Conv"].contains(n.opType), n.domain.isEmpty || n.domain == "ai.onnx",
+                  n.input.count >= 2, !n.output.isEmpty, editor.isInitializer(n.input[1]),
+                  let r = editor.record(n.input[1]), r.isSelected(by: config.selection) else { return nil }
+            return n.output[0]
+        }
+        for y in outputs {
+            guard let i = editor.producer(of: y) else { continue }
+            let n = editor.graph.node[i]
+            if n.opType == "Conv" {
+                guard config.conv else { continue }
+                if let row = try factorConv(editor, node: i, shapes: shapes, meter: meter) { rows.append(row) }
+            } else {
+                if let row = try factorMatrix(editor, node: i, shapes: shapes, meter: meter) { rows.append(row) }
+            }
+        }
+        let out = try editor.finish()
+        let after = try ModelCost.measure(out, context: context)
+        let changed = rows.filter { !$0.action.hasPrefix("kept") }.count
+        let report = PassReport(pass: Self.name, id: id, layers: rows, parametersBefore: before.parameters, parametersAfter: after.parameters,
+                                flopsBefore: before.flops, flopsAfter: after.flops,
+                                kernelSeconds: meter.seconds, kernelFLOPs: meter.flops,
+                                notes: ["\(changed) of \(rows.count) layers factorized"])
+        return ModelPassOutput(artifact: out, report: report)
+    }
+
+    /// The rank for a matrix (or unfolding) with singular values `s` (descending); k = min(rows, cols) = s.count.
+    func rank(_ s: [Float]) -> Int {
+        let k = s.count
+        switch config.rule {
+        case .rank(let r): return max(1, min(r, k))
+        case .ratio(let q): return max(1, min(k, Int((q * Double(k)).rounded(.up))))
+        case .energy(let e): return LowRank.energyRank(s, energy: e)
+        }
+    }
+
+    static func attribute(_ node: Onnx_NodeProto, _ name: String) -> Onnx_AttributeProto? {
+        node.attribute.first { $0.name == name }
+    }
+
+    // MARK: matrices
+
+    func factorMatrix(_ e: GraphEditor, node i: Int, shapes: [String: [Int]], meter: Meter) throws -> LayerChange? {
+        let n = e.graph.node[i]
+        let wName = n.input[1]
+        let y = n.output[0]
+        guard let dims = e.shape(wName), dims.count == 2 else { return nil }
+        let isGemm = n.opType == "Gemm"
+        let label = wName
+        if isGemm, (Self.attribute(n, "transA")?.i ?? 0) != 0 {
+            return LayerChange(layer: label, action: "kept: Gemm with transA is not factorized")
+        }
+        let transB = isGemm && (Self.attribute(n, "transB")?.i ?? 0) != 0
+        let k = transB ? dims[1] : dims[0], nn = transB ? dims[0] : dims[1]
+        let w = try e.floats(wName)
+        // W as K×N.
+        var wk = w
+        if transB {
+            wk = [Float](repeating: 0, count: w.count)
+            for r in 0..<nn { for c in 0..<k { wk[c * nn + r] = w[r * k + c] } }
+        }
+        guard let svd = meter.time(LowRank.svdFLOPs(rows: k, cols: nn), { LinearAlgebra.svd(wk, rows: k, cols: nn) }) else {
+            throw PassError(tensor: wName, message: "could not be factorized: the SVD did not converge (the weight may hold NaN or infinite values)")
+        }
+        let r = rank(svd.s)
+        let rows = (shapes[y]?.reduce(1, *) ?? nn) / max(nn, 1)
+        let paramsBefore = k * nn, paramsAfter = r * (k + nn)
+        let flopsBefore = 2 * rows * k * nn, flopsAfter = 2 * rows * r * (k + nn)
+        let energy = LowRank.energyKept(svd.s, rank: r)
+        guard paramsAfter < paramsBefore, flopsAfter < flopsBefore else {
+            return LayerChange(layer: label, action: "kept: rank \(r) of \(min(k, nn)) would not reduce parameters or FLOPs (\(paramsBefore) → \(paramsAfter) parameters)",
+                               parametersBefore: paramsBefore, parametersAfter: paramsBefore, flopsBefore: flopsBefore, flopsAfter: flopsBefore)
+        }
+        let f = LowRank.factors(u: svd.u, s: svd.s, vt: svd.vt, rows: k, cols: nn, rank: r)
+        let aName = e.uniqueName(wName + ".lowrank_a")
+        try e.setFloats(aName, f.a, shape: [k, r])
+        let bName = e.uniqueName(wName + ".lowrank_b")
+        try e.setFloats(bName, f.b, shape: [r, nn])
+        e.noteChanged(aName, by: id)
+        e.noteChanged(bName, by: id)
+        let mid = e.uniqueName(y + ".lowrank")
+        var first = Onnx_NodeProto()
+        first.opType = "MatMul"
+        first.name = e.uniqueName((n.name.isEmpty ? y : n.name) + "/lowrank_a")
+        first.input = [n.input[0], aName]
+        first.output = [mid]
+        var second = n
+        second.input[0] = mid
+        second.input[1] = bName
+        if isGemm { second.attribute = n.attribute.filter { $0.name != "transB" && $0.name != "transA" } }
+        var g = e.graph
+        g.node[i] = second
+        g.node.insert(first, at: i)
+        e.graph = g
+        return LayerChange(layer: label, action: String(format: "rank %d of %d (energy %.4f)", r, min(k, nn), energy),
+                           parametersBefore: paramsBefore, parametersAfter: paramsAfter, flopsBefore: flopsBefore, flopsAfter: flopsAfter)
+    }
+}
