@@ -14,6 +14,9 @@ public struct ModelHeader: Sendable {
     public var tensors: [Tensor]
     /// The output-channel axis of each weight that is not on axis 0 (ONNX MatMul weights [K, N]: axis 1).
     public var channelAxes: [String: Int] = [:]
+    /// ONNX: weights read only as the weight input (input 1) of Conv, Gemm or MatMul nodes — the layers the graph
+    /// passes (lowrank, channel pruning, gptq, distill) work on.
+    public var layerWeights: Set<String> = []
 
     /// The matrix view (rows = output channels) of a tensor, as the quantize pass will see it.
     public func matrix(of t: Tensor) -> (rows: Int, cols: Int) {
@@ -32,7 +35,11 @@ public struct ModelHeader: Sendable {
     init(onnx f: ONNXFile) {
         format = .onnx
         tensors = f.tensors.map { Tensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.byteCount) }
-        channelAxes = ONNXUsage.analyze(f.model.graph).compactMapValues(\.channelAxis).filter { $0.value != 0 }
+        let usage = ONNXUsage.analyze(f.model.graph)
+        channelAxes = usage.compactMapValues(\.channelAxis).filter { $0.value != 0 }
+        layerWeights = Set(usage.values.filter { u in
+            !u.consumers.isEmpty && u.consumers.allSatisfy { ["Conv", "Gemm", "MatMul"].contains($0.opType) && $0.input == 1 && ($0.domain.isEmpty || $0.domain == "ai.onnx") }
+        }.map(\.name))
     }
 
     /// The ai.onnx opsets pare reads and writes.

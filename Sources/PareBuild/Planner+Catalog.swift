@@ -47,6 +47,8 @@ extension Planner {
             overlap()
             finalBytes[t.name] = n * (m.candidates.first ?? 8) / 8
         case .lowrank(let l):
+            // Only the weights the pass factorizes: Conv / Gemm / MatMul weights (not embedding tables).
+            guard header.layerWeights.contains(t.name) else { return }
             let isConv = t.shape.rank == 4
             if isConv && !l.conv { return }
             let dims = isConv ? [t.shape.dims[0], t.shape.dims[1]] : [rows, cols]
@@ -57,6 +59,7 @@ extension Planner {
                     at: spec.location(of: "rank")))
             }
         case .prune(let p) where p.structure == .channels:
+            guard header.layerWeights.contains(t.name) else { return }
             let channels = rows
             let removed = Int((p.sparsity ?? 0) * Double(channels) + 0.5)
             if channels > 0, removed >= channels {
