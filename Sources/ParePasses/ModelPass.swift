@@ -62,6 +62,7 @@ extension PassRegistry {
         switch spec.config {
         case .fold(let c): return FoldPass(id: spec.id, config: c)
         case .gptq(let c): return GPTQPass(id: spec.id, config: c)
+        case .mixedPrecision(let c): return MixedPrecisionPass(id: spec.id, config: c)
 
         default: return nil
         }
