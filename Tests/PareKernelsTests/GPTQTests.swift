@@ -77,3 +77,21 @@ struct GPTQTests {
         #expect(g == nil)
     }
 }
+
+extension GPTQTests {
+    /// Throughput of the fast kernel on a 512 × 1024 layer (printed; the assertion is only that it finishes with
+    /// the reference's result on the first rows' scales being valid).
+    @Test func throughput() throws {
+        let (rows, cols) = (512, 1024)
+        let (w, h) = Self.problem(rows: rows, cols: cols, n: 1100, seed: 11)
+        let clock = ContinuousClock()
+        var result: GPTQ.Result?
+        let d = clock.measure {
+            result = w.withUnsafeBufferPointer { GPTQ.fast($0, rows: rows, cols: cols, hessian: h, scheme: Self.schemes[0], options: .init(blockSize: 128)) }
+        }
+        let r = try #require(result)
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        print("GPTQ fast \(rows)×\(cols) int4 g16: \(s) s, \(r.flops / s / 1e9) GFLOP/s")
+        #expect(r.quantized.scales.allSatisfy { $0 > 0 })
+    }
+}
