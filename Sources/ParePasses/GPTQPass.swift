@@ -100,8 +100,10 @@ public struct GPTQPass: ModelPass {
                      GPTQ.proxyLoss(wb, result.dequantized, rows: layer.rows, cols: k, hessian: rawH),
                      GPTQ.proxyLoss(wb, rtnHat, rows: layer.rows, cols: k, hessian: rawH))
                 }
-                gptqTotal += lossG
-                rtnTotal += lossR
+                if layer.unsupported == nil && !layer.uses.isEmpty {
+                    gptqTotal += lossG
+                    rtnTotal += lossR
+                }
                 let origin = try tc.origin(of: record)
                 let stats = origin.withBuffer { o in
                     let m = layer.axis == 0 ? Array(o) : Layout.moveAxisToFront(o, outer: layer.outer, mid: layer.rows, inner: layer.inner)
@@ -117,7 +119,7 @@ public struct GPTQPass: ModelPass {
         }
         let params = model.tensors.reduce(0) { $0 + ($1.dtype.isFloatingPoint || $1.quant != nil ? $1.shape.dims.reduce(1, *) : 0) }
         notes.insert("errorBefore / errorAfter: relative proxy loss ‖(W − Ŵ)X‖² / ‖WX‖² of round to nearest / gptq on \(samples.count) calibration samples", at: 0)
-        notes.insert(String(format: "summed proxy loss gptq / round to nearest: %.4f", rtnTotal > 0 ? gptqTotal / rtnTotal : 1), at: 1)
+        notes.insert(String(format: "summed proxy loss gptq / round to nearest (layers with a Hessian): %.4f", rtnTotal > 0 ? gptqTotal / rtnTotal : 1), at: 1)
         let report = PassReport(pass: Self.name, id: id, layers: rows, parametersBefore: params, parametersAfter: params,
                                 kernelSeconds: seconds, kernelFLOPs: flops, notes: notes)
         return ModelPassOutput(artifact: out, report: report)
