@@ -85,6 +85,16 @@ import PareBuild
         #expect(mixed.actions.count >= 2)
     }
 
+    /// An ample budget keeps every weight at the lowest-loss width, float16 (the cast pass's record form).
+    @Test func ampleBudgetChoosesFloat16() throws {
+        let ws = try CalibrationBuildTests.workspace("recipe: placeholder\n")
+        let mixed = try Self.build(ws, "mixed-precision: { max_size_mb: 100, samples: 4 }")
+        print("mixed-precision max_size_mb 100: \(mixed.actions), cosine \(Self.cosine(mixed.check)), bundle \(mixed.check.candidate_bytes)")
+        #expect(mixed.check.checker)
+        #expect(mixed.actions == ["fp16"])
+        #expect(Self.cosine(mixed.check) > 0.9999)
+    }
+
     @Test func infeasibleBudgetNamesTheSmallestReachableSize() throws {
         let ws = try CalibrationBuildTests.workspace(Self.recipe("mixed-precision: { max_size_mb: 0.01 }"))
         do {
