@@ -49,7 +49,10 @@ extension Executor {
     func bundleConfig(target: TargetProfile, source: ModelArtifact, sourceArtifact: Digest) -> BundleConfig {
         let passes = plan.recipe.passes(for: target.id).map {
             BundleManifest.PassEntry(id: $0.id, pass: $0.config.passName, version: PassRegistry.version(of: $0), config: JSONValue.from($0.config),
-                                     report: passReport($0.id, target: target.id))
+                                     report: passReport($0.id, target: target.id).map { r in
+                                         // Wall time would make equal builds differ: the manifest keeps the work, not the seconds.
+                                         var r = r; r.kernelSeconds = nil; return r
+                                     })
         }
         let src = BundleManifest.Source(
             path: plan.recipe.model.givenPath, sha256: sourceFileDigest.hex, format: plan.sourceHeader.format.rawValue, artifact: sourceArtifact.hex,

@@ -63,6 +63,8 @@ extension PassRegistry {
         case .fold(let c): return FoldPass(id: spec.id, config: c)
         case .lowrank(let c): return LowRankPass(id: spec.id, config: c)
         case .distill(let c): return DistillPass(id: spec.id, config: c)
+        case .gptq(let c): return GPTQPass(id: spec.id, config: c)
+        case .mixedPrecision(let c): return MixedPrecisionPass(id: spec.id, config: c)
 
         default: return nil
         }

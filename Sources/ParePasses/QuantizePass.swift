@@ -56,34 +56,7 @@ public struct QuantizePass: WeightPass {
             stats = moved.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: q, scheme: scheme, threads: context.threads) }
         }
 
-        let dtype = QuantizePass.dtype(spec.dtype)
-        let dataDigest = try context.store.put(q.data)
-        let scaleDigest = try context.store.put(q.scales)
-        let needsZeroPoint = !spec.symmetric || !scheme.type.isSigned
-        let zpDigest: Digest?
-        if scheme.hasFractionalZeroPoints {
-            zpDigest = try context.store.put(q.zeroPoints)
-        } else {
-            zpDigest = needsZeroPoint ? try context.store.put(q.zeroPoints.map { UInt8(truncatingIfNeeded: Int32($0)) }) : nil
-        }
-        let scaleShape: Shape
-        let granularity: QuantEncoding.Granularity
-        switch spec.granularity {
-        case .perTensor: scaleShape = [1]; granularity = .perTensor
-        case .perChannel: scaleShape = [rows]; granularity = .perChannel
-        case .perGroup: scaleShape = [rows, cols / spec.group]; granularity = .perGroup
-        }
-        var out = record
-        out.dtype = dtype
-        out.digest = dataDigest
-        out.byteCount = q.data.count
-        out.quant = QuantEncoding(
-            dtype: dtype, granularity: granularity, group: spec.granularity == .perGroup ? spec.group : 0,
-            symmetric: spec.symmetric, rows: rows, cols: cols, axis: axis == 0 ? nil : axis, scale: scaleDigest, scaleShape: scaleShape, zeroPoint: zpDigest,
-            fit: spec.fit == .minmax ? nil : spec.fit.rawValue)
-        out.passes.append(id)
-        out.error = TensorError(stats)
-        return out
+        return try QuantizePass.encodedRecord(record, q: q, spec: spec, axis: axis, stats: stats, passID: id, store: context.store)
     }
 
     /// The kernel's scheme for a recipe scheme.
