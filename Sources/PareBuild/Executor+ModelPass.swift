@@ -40,8 +40,9 @@ extension Executor {
         }
         let teacher: ModelArtifact?
         if case .distill = spec.config { teacher = try loadArtifact(artifact(of: 0)) } else { teacher = nil }
-        let context = ModelPassContext(store: cache.store, threads: 1, samples: samples, teacher: teacher,
+        var context = ModelPassContext(store: cache.store, threads: 1, samples: samples, teacher: teacher,
                                        open: { try runner.open($0, label: label).0 }, modelName: plan.recipe.model.givenPath)
+        context.spec = spec
         let output: ModelPassOutput
         do { output = try pass.run(model, context: context) } catch let e as BuildError {
             throw e

@@ -46,11 +46,11 @@ public struct DistillPass: ModelPass {
 
     public func run(_ model: ModelArtifact, context: ModelPassContext) throws -> ModelPassOutput {
         guard let teacher = context.teacher else {
-            throw PassError(tensor: "(model)", message: "distill needs the imported (teacher) model, which the build did not provide")
+            throw PassError(model: "the model", message: "distill needs the imported (teacher) model, which the build did not provide")
         }
         let samples = Array(context.samples.prefix(config.samples ?? context.samples.count))
         guard !samples.isEmpty else {
-            throw PassError(tensor: "(model)", message: "distill needs calibration samples: add data: { calibration: { path: ..., samples: N } } to the recipe")
+            throw PassError(model: "the model", message: "distill needs calibration samples: add data: { calibration: { path: ..., samples: N } } to the recipe")
         }
         let before = try ModelCost.measure(model, context: context)
         let teacherEditor = try GraphEditor(teacher, store: context.store)

@@ -33,10 +33,10 @@ public struct GPTQPass: ModelPass {
 
     public func run(_ model: ModelArtifact, context: ModelPassContext) throws -> ModelPassOutput {
         guard !context.samples.isEmpty else {
-            throw PassError(tensor: context.modelName, message: "gptq needs calibration samples: add data.calibration to the recipe")
+            throw PassError(model: context.modelName, message: "gptq needs calibration samples: add data.calibration to the recipe")
         }
         guard config.weights.fit == .minmax else {
-            throw PassError(tensor: context.modelName, message: "gptq: weights.fit must be minmax (GPTQ chooses the codes itself)")
+            throw PassError(model: context.modelName, message: "gptq: weights.fit must be minmax (GPTQ chooses the codes itself)")
         }
         let samples = Array(context.samples.prefix(config.samples ?? context.samples.count))
         let tc = context.tensorContext

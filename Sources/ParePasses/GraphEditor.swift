@@ -32,7 +32,7 @@ public final class GraphEditor {
     /// Opens `artifact` (which must be ONNX).
     public init(_ artifact: ModelArtifact, store: any BlobStore) throws {
         guard let g = artifact.graph else {
-            throw PassError(tensor: "(model)", message: "has no graph; graph passes need an ONNX model")
+            throw PassError(model: "the model", message: "has no graph; graph passes need an ONNX model")
         }
         self.artifact = artifact
         self.store = store

@@ -40,7 +40,7 @@ public struct MixedPrecisionPass: ModelPass {
 
     public func run(_ model: ModelArtifact, context: ModelPassContext) throws -> ModelPassOutput {
         guard !context.samples.isEmpty else {
-            throw PassError(tensor: context.modelName, message: "mixed-precision needs calibration samples: add data.calibration to the recipe")
+            throw PassError(model: context.modelName, message: "mixed-precision needs calibration samples: add data.calibration to the recipe")
         }
         let samples = Array(context.samples.prefix(config.samples ?? 16))
         let tc = context.tensorContext
@@ -49,7 +49,7 @@ public struct MixedPrecisionPass: ModelPass {
         let floatOutputs = try samples.map { try reference.run($0) }
         let selected = model.tensors.indices.filter { model.tensors[$0].isSelected(by: config.selection) }
         guard !selected.isEmpty else {
-            throw PassError(tensor: context.modelName, message: "mixed-precision selects no float weight; check 'include' / 'exclude'")
+            throw PassError(model: context.modelName, message: "mixed-precision selects no float weight; check 'include' / 'exclude'")
         }
         // Measure every (weight, candidate).
         var options: [[Option]] = []
@@ -105,7 +105,8 @@ public struct MixedPrecisionPass: ModelPass {
                 what = String(format: "bits_per_weight %.3f is below the smallest reachable %.3f bits per weight (scales included); raise the budget or add 4 to candidates",
                               b, Double(minimum) * 8 / Double(elements))
             }
-            throw PassError(tensor: context.modelName, message: "mixed-precision: " + what)
+            let at = context.spec.map { " (\($0.location(of: "max_size_mb", "bits_per_weight")))" } ?? ""
+            throw PassError(model: context.modelName, message: "mixed-precision: " + what + at)
         }
         let choice = MixedPrecisionPass.choose(options.map { $0.map { ($0.bytes, $0.loss) } }, cap: cap)
         var out = model

@@ -31,6 +31,8 @@ public struct ModelPassContext: Sendable {
     public var open: @Sendable (ModelArtifact) throws -> Interpreter
     /// The model file as the recipe names it, for messages.
     public var modelName: String
+    /// The recipe pass being run (its config locations, for errors that point into the recipe).
+    public var spec: PassSpec?
 
     public init(store: any BlobStore, threads: Int, samples: [[String: Tensor]] = [], teacher: ModelArtifact? = nil,
                 open: @escaping @Sendable (ModelArtifact) throws -> Interpreter, modelName: String) {

@@ -70,11 +70,19 @@ public struct FloatValues: @unchecked Sendable {
 public struct PassError: Error, Sendable, CustomStringConvertible {
     public var tensor: String
     public var message: String
+    /// Whether the error is about the whole model (`tensor` then names the model file).
+    public var isModelLevel = false
     public init(tensor: String, message: String) {
         self.tensor = tensor
         self.message = message
     }
-    public var description: String { "tensor '\(tensor)' \(message)" }
+    /// An error about the whole model, e.g. a budget no choice meets.
+    public init(model: String, message: String) {
+        self.tensor = model
+        self.message = message
+        self.isModelLevel = true
+    }
+    public var description: String { isModelLevel ? "\(tensor): \(message)" : "tensor '\(tensor)' \(message)" }
 }
 
 extension PassContext {

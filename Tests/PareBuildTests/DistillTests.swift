@@ -69,7 +69,8 @@ import ParePasses
         print("distill cosine \(before) → \(after)")
         #expect(after > before)
         // Least-squares throughput (the quantized path's closed-form per-channel fit is not timed).
-        if !compress.contains("quantize") { #expect(report.kernelGFLOPS != nil) }
+        // The manifest keeps the work, not the wall time (equal builds give equal manifests).
+        if !compress.contains("quantize") { #expect((report.kernelFLOPs ?? 0) > 0 && report.kernelSeconds == nil) }
         if compress.contains("2:4") {
             // The mask survives: exactly the zeros the pruned bundle has (half of each MLP matrix).
             let z0 = try Self.zeros(plain, part: "mlp"), z1 = try Self.zeros(ws, part: "mlp")
