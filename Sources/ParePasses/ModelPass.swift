@@ -61,6 +61,7 @@ extension PassRegistry {
     public static func modelPass(for spec: PassSpec) -> (any ModelPass)? {
         switch spec.config {
         case .fold(let c): return FoldPass(id: spec.id, config: c)
+        case .prune(let c) where c.structure == .channels: return ChannelPrunePass(id: spec.id, config: c)
 
         default: return nil
         }
