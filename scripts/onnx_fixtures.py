@@ -10,6 +10,8 @@ Models (graphs built with onnx.helper, float32 weights from numpy.random.default
     transformer       input_ids [1,16] -> embedding + positions, one pre-norm encoder block, LM head -> [1,16,512]
     constants         MLP (MatMul/Add/Relu x3) whose weights are Constant nodes (like PaddlePaddle exports)
     external          `transformer` saved with external data (external.onnx + external.onnx.data)
+    resnet            image [1,3,32,32] -> Conv+BN+Relu, one residual block (Conv+BN+Relu, Conv+BN, Add with the
+                      block input, Relu), GAP, Flatten, Gemm -> logits [1,10] (16 channels); only with --only
     big-transformer   ~95 MB of float32 weights (d=768, 12 heads, 2 blocks, vocab 6144); only with --only
     huge-transformer  ~520 MB of float32 weights (d=1024, 16 heads, 9 blocks, vocab 8192); only with --only
     giant-transformer ~2.34 GB of float32 weights (d=2048, 16 heads, 9 blocks, vocab 32000), over protobuf's 2 GiB
@@ -303,6 +305,34 @@ def build_cnn(seed: int, opset: int) -> onnx.ModelProto:
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])])
 
 
+def build_resnet(seed: int, opset: int) -> onnx.ModelProto:
+    """A tiny residual CNN (structured-pruning tests: the stem conv and the block's second conv share a channel
+    space through the residual Add). Seeded He-init weights, random BN statistics."""
+    g = GraphBuilder(opset, np.random.default_rng(seed))
+    c, classes = 16, 10
+    attrs = dict(dilations=[1, 1], group=1, kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1])
+
+    def conv_bn(x, name, cin, stride=1):
+        w = g.normal(f"{name}.weight", [c, cin, 3, 3], math.sqrt(2.0 / (cin * 9)))
+        y = g.op("Conv", [x, w], f"/{name}", **dict(attrs, strides=[stride, stride]))
+        bn = [g.tensor(f"{name}.bn.{k}", v) for k, v in (
+            ("weight", (1.0 + 0.25 * g.rng.standard_normal(c)).astype(np.float32)),
+            ("bias", (0.1 * g.rng.standard_normal(c)).astype(np.float32)),
+            ("running_mean", (0.1 * g.rng.standard_normal(c)).astype(np.float32)),
+            ("running_var", (1.0 + 0.5 * g.rng.random(c)).astype(np.float32)))]
+        return g.op("BatchNormalization", [y] + bn, f"/{name}/bn", epsilon=1e-5)
+
+    x = g.op("Relu", [conv_bn("input", "stem", 3, stride=2)], "/stem/relu")
+    y = g.op("Relu", [conv_bn(x, "block.conv1", c)], "/block/relu1")
+    y = conv_bn(y, "block.conv2", c)
+    y = g.op("Relu", [g.op("Add", [x, y], "/block/add")], "/block/relu2")
+    y = g.op("Flatten", [g.op("GlobalAveragePool", [y], "/avgpool")], "/flatten", axis=1)
+    g.op("Gemm", [y, g.normal("fc.weight", [classes, c], 1.0 / math.sqrt(c)), g.normal("fc.bias", [classes], 0.1)],
+         "/fc", output="logits", alpha=1.0, beta=1.0, transB=1)
+    return g.model("resnet", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 32, 32])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])])
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Transformer
 
@@ -533,6 +563,7 @@ FIXTURES = [
     Fixture("constants", build_constants),
     Fixture("external", lambda s, o: build_transformer(s, o, SMALL, "transformer"), vocab=SMALL.vocab,
             external=True, config=SMALL),
+    Fixture("resnet", build_resnet, on_demand=True),
     Fixture("big-transformer", lambda s, o: build_transformer(s, o, BIG, "big-transformer"), vocab=BIG.vocab,
             on_demand=True, config=BIG),
     Fixture("huge-transformer", lambda s, o: build_transformer(s, o, HUGE, "huge-transformer"), vocab=HUGE.vocab,

@@ -67,6 +67,7 @@ extension PassRegistry {
         case .distill(let c): return DistillPass(id: spec.id, config: c)
         case .gptq(let c): return GPTQPass(id: spec.id, config: c)
         case .mixedPrecision(let c): return MixedPrecisionPass(id: spec.id, config: c)
+        case .prune(let c) where c.structure == .channels: return ChannelPrunePass(id: spec.id, config: c)
 
         default: return nil
         }
