@@ -17,6 +17,8 @@ public struct ModelHeader: Sendable {
     /// ONNX: weights read only as the weight input (input 1) of Conv, Gemm or MatMul nodes — the layers the graph
     /// passes (lowrank, channel pruning, gptq, distill) work on.
     public var layerWeights: Set<String> = []
+    /// ONNX: weights of the layers that compute a graph output (their output channels are never pruned).
+    public var outputLayerWeights: Set<String> = []
 
     /// The matrix view (rows = output channels) of a tensor, as the quantize pass will see it.
     public func matrix(of t: Tensor) -> (rows: Int, cols: Int) {
@@ -37,6 +39,8 @@ public struct ModelHeader: Sendable {
         tensors = f.tensors.map { Tensor(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.byteCount) }
         let usage = ONNXUsage.analyze(f.model.graph)
         channelAxes = usage.compactMapValues(\.channelAxis).filter { $0.value != 0 }
+        let outputs = Set(f.model.graph.output.map(\.name))
+        outputLayerWeights = Set(f.model.graph.node.filter { n in n.output.contains { outputs.contains($0) } && n.input.count > 1 }.map { $0.input[1] })
         layerWeights = Set(usage.values.filter { u in
             !u.consumers.isEmpty && u.consumers.allSatisfy { ["Conv", "Gemm", "MatMul"].contains($0.opType) && $0.input == 1 && ($0.domain.isEmpty || $0.domain == "ai.onnx") }
         }.map(\.name))

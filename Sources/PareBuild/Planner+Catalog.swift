@@ -59,7 +59,8 @@ extension Planner {
                     at: spec.location(of: "rank")))
             }
         case .prune(let p) where p.structure == .channels:
-            guard header.layerWeights.contains(t.name) else { return }
+            // Layers whose output is a graph output keep their channels (the pass never prunes them).
+            guard header.layerWeights.contains(t.name), !header.outputLayerWeights.contains(t.name) else { return }
             let channels = rows
             let removed = Int((p.sparsity ?? 0) * Double(channels) + 0.5)
             if channels > 0, removed >= channels {

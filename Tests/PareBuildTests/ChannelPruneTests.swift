@@ -236,6 +236,13 @@ import ParePasses
         }
     }
 
+    @Test func theOutputLayerIsNotCheckedForRemovingEveryChannel() throws {
+        // fc (10 logits) would lose round(0.96·10) = 10 channels, but the layer computing the graph output is never
+        // pruned; conv1 (32 → 1) and conv2 (64 → 3) keep some.
+        let ws = try Self.workspace("cnn", passes: Self.prune(0.96))
+        _ = try ws.plan()
+    }
+
     @Test func byteIdenticalAcrossJobs() throws {
         let ws = try Self.workspace("cnn", passes: Self.prune(0.5, importance: "l2", roundTo: 4))
         let a = try ws.build(jobs: 1, cache: ws.dir + "/cacheA", dist: ws.dir + "/distA")
