@@ -20,21 +20,27 @@ enum CatalogBenchmark {
         let conv = fixture == "cnn"
         // The CNN's first conv has rows of 27 (3·3·3): no group of 32 or 2:4 pattern fits; it stays int8 / dense.
         let int4 = "{ weights: { dtype: int4, granularity: per-group, group: 32 }\(conv ? ", exclude: [conv1.weight]" : "") }"
-        let p24 = "{ pattern: \"2:4\"\(conv ? ", exclude: [conv1.weight]" : "") }"
+        let p24 = "{ pattern: \"2:4\", \(conv ? "exclude: [conv1.weight]" : "include: [\"*mlp*\"]") }"
         return [
             ("fold", "  - fold"),
             ("prune channels 0.25 (l1)", "  - prune: { structure: channels, sparsity: 0.25 }"),
-            ("prune 2:4", "  - prune: \(p24)"),
+            ("prune 2:4 (\(conv ? "all but conv1" : "MLP"))", "  - prune: \(p24)"),
             ("palettize 4 bits", "  - palettize: { bits: 4 }"),
             ("palettize 2 bits, 8 ch/table", "  - palettize: { bits: 2, group_channels: 8 }"),
             ("lowrank energy 0.9", "  - lowrank: { energy: 0.9 }"),
+            ("lowrank energy 0.9 → distill", "  - lowrank: { energy: 0.9 }\n  - distill"),
+            ("prune channels 0.25 → distill", "  - prune: { structure: channels, sparsity: 0.25 }\n  - distill"),
             ("quantize int4 g32 (round-to-nearest)", "  - quantize: \(int4)"),
             ("gptq int4 g32", "  - gptq: \(int4)"),
             ("quantize int8 per-channel", "  - quantize"),
-            ("mixed-precision 6 bits/weight", "  - mixed-precision: { bits_per_weight: 6 }"),
+            ("mixed-precision 6 bits/weight", "  - mixed-precision: { bits_per_weight: 6\(conv ? ", exclude: [conv1.weight]" : "") }"),
             ("distill after prune 2:4", "  - prune: \(p24)\n  - distill"),
             ("chain: prune 2:4 → distill → int8", "  - prune: \(p24)\n  - distill\n  - quantize"),
-            ("chain: lowrank → distill → gptq int4", "  - lowrank: { energy: \(conv ? "0.95" : "0.9") }\n  - distill\n  - gptq: \(int4)"),
+            // Rank 32 so groups of 32 divide the transformer's factors (q/k/v/out stay whole: rank 32 of 64 does not
+            // pay); the CNN's Tucker cores have r·9 input features, so its chain quantizes int4 per channel.
+            ("chain: lowrank → distill → gptq int4", conv
+                ? "  - fold\n  - lowrank: { energy: 0.95 }\n  - distill\n  - gptq: { weights: { dtype: int4, granularity: per-channel } }"
+                : "  - lowrank: { rank: 32 }\n  - distill\n  - gptq: \(int4)"),
             ("chain: fold → prune channels 0.25 → distill → int8", "  - fold\n  - prune: { structure: channels, sparsity: 0.25 }\n  - distill\n  - quantize"),
         ]
     }

@@ -67,9 +67,18 @@ public struct DistillPass: ModelPass {
                   editor.isInitializer(n.input[1]) else { return nil }
             return y
         }
+        // Layers whose output no longer has the teacher's shape (channel pruning removed some of their outputs)
+        // cannot be matched; their consumers, whose outputs keep the teacher's shape, are re-fitted instead.
+        var studentShapes: [String: [Int]] = [:], teacherShapes: [String: [Int]] = [:]
+        _ = try context.open(model).run(samples[0]) { name, t in studentShapes[name] = t.shape }
+        _ = try teacherInterpreter.run(samples[0]) { name, t in teacherShapes[name] = t.shape }
         var current = model
         for y in layers {
             guard let i = editor.producer(of: y) else { continue }
+            if studentShapes[y] != teacherShapes[y] {
+                notes.append("\(editor.graph.node[i].input[1]): output \(studentShapes[y] ?? []) differs from the teacher's \(teacherShapes[y] ?? []) (pruned channels); not refitted")
+                continue
+            }
             let n = editor.graph.node[i]
             let wName = n.input[1]
             // The selection by name and shape (a quantized weight is selected like the float one it encodes).

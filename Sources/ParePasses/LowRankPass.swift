@@ -16,7 +16,8 @@ import PareRuntime
 ///   1×1 conv Cin→r_in, the k×k conv r_in→r_out with the original attributes, 1×1 conv r_out→Cout with the bias;
 ///   the last keeps the output name.
 /// The rank rule: `.rank(r)` → r (capped at min(rows, cols) of the matrix or unfolding), `.ratio(q)` →
-/// ceil(q·min(rows, cols)), `.energy(e)` → the smallest r keeping e of Σσ² (`LowRank.energyRank`); for a Conv the
+/// ceil(q·min(rows, cols)), `.energy(e)` → the smallest r keeping e of Σσ² (`LowRank.energyRank`), then rounded up
+/// to a multiple of `round_to` (capped at min(rows, cols)); for a Conv the
 /// rule is applied to each of the two unfoldings. A layer whose parameters or FLOPs would not drop is kept as it
 /// is, with a report row saying why. Report rows: ranks, weight elements and FLOPs per sample before/after,
 /// energy kept (1 − relative squared Frobenius error of the weight).
@@ -84,11 +85,14 @@ public struct LowRankPass: ModelPass {
     /// The rank for a matrix (or unfolding) with singular values `s` (descending); k = min(rows, cols) = s.count.
     func rank(_ s: [Float]) -> Int {
         let k = s.count
+        let r: Int
         switch config.rule {
-        case .rank(let r): return max(1, min(r, k))
-        case .ratio(let q): return max(1, min(k, Int((q * Double(k)).rounded(.up))))
-        case .energy(let e): return LowRank.energyRank(s, energy: e)
+        case .rank(let v): r = max(1, min(v, k))
+        case .ratio(let q): r = max(1, min(k, Int((q * Double(k)).rounded(.up))))
+        case .energy(let e): r = LowRank.energyRank(s, energy: e)
         }
+        let m = max(1, config.roundTo)
+        return min(k, (r + m - 1) / m * m)
     }
 
     static func attribute(_ node: Onnx_NodeProto, _ name: String) -> Onnx_AttributeProto? {

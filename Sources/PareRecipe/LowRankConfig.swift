@@ -17,11 +17,20 @@ public struct LowRankConfig: Sendable, Hashable, Codable {
     public var rule: RankRule
     /// Whether Conv kernels are factorized too (Tucker-2). Default true.
     public var conv: Bool
+    /// `round_to`: every rank the rule gives is rounded up to a multiple of this (capped at the full rank), e.g. 32
+    /// so that a later per-group quantization with groups of 32 divides the factors. Default 1.
+    public var roundTo: Int
+
+    enum CodingKeys: String, CodingKey {
+        case selection, rule, conv
+        case roundTo = "round_to"
+    }
 
     /// A lowrank config.
-    public init(selection: TensorSelection = TensorSelection(), rule: RankRule, conv: Bool = true) {
+    public init(selection: TensorSelection = TensorSelection(), rule: RankRule, conv: Bool = true, roundTo: Int = 1) {
         self.selection = selection
         self.rule = rule
         self.conv = conv
+        self.roundTo = roundTo
     }
 }

@@ -11,7 +11,7 @@ enum PassDecoder {
         case "prune": return selectionKeys + ["method", "sparsity", "scope", "pattern", "structure", "importance", "round_to"]
         case "fold": return ["id", "batchnorm", "constants", "identities"]
         case "palettize": return selectionKeys + ["bits", "group_channels", "iterations", "seed"]
-        case "lowrank": return selectionKeys + ["rank", "ratio", "energy", "conv"]
+        case "lowrank": return selectionKeys + ["rank", "ratio", "energy", "conv", "round_to"]
         case "distill": return selectionKeys + ["method", "damping", "samples"]
         case "gptq": return selectionKeys + ["weights", "damping", "act_order", "block_size", "samples"]
         default: return selectionKeys + ["candidates", "max_size_mb", "bits_per_weight", "group", "samples"]

@@ -77,7 +77,8 @@ extension PassResolver {
                 guard let v = fraction("energy", "in (0, 1]: the fraction of the squared singular values kept, e.g. energy: 0.95") else { return nil }
                 rule = .energy(v)
             }
-            return .lowrank(LowRankConfig(selection: selection, rule: rule, conv: bool("conv") ?? true))
+            return .lowrank(LowRankConfig(selection: selection, rule: rule, conv: bool("conv") ?? true,
+                                          roundTo: int("round_to", 1...4096, "between 1 and 4096") ?? 1))
         case "distill":
             var c = DistillConfig(selection: selection, samples: samples)
             if let e = f["method"], let s = r.string(e.value, "'method'") {
