@@ -54,6 +54,10 @@ import ParePasses
         ("cnn", "  - fold\n  - lowrank: { ratio: 0.5 }", 3),
         // Quantized layers: per-channel scale and bias correction.
         ("cnn", "  - quantize: { weights: { dtype: int4, granularity: per-channel, symmetric: false } }", 3),
+        // Channel pruning narrows the producers' outputs (fc1; conv1 and conv2): those are not matched, their
+        // consumers are re-fitted (fc2 and lm_head; the classifier Gemm).
+        ("transformer", "  - prune: { structure: channels, sparsity: 0.25 }", 2),
+        ("cnn", "  - fold\n  - prune: { structure: channels, sparsity: 0.25 }", 1),
     ])
     func distillReducesEveryLayersErrorAndImprovesTheBundle(fixture: String, compress: String, refitted: Int) throws {
         let plain = try CalibrationBuildTests.workspace(Self.recipe(compress, fixture: fixture))

@@ -31,7 +31,7 @@ import PareBasics
         let c = r.passes.map(\.config)
         #expect(c[0] == .fold(FoldConfig(batchNorm: true, constants: true, identities: true)))
         #expect(c[1] == .prune(PruneConfig(sparsity: 0.25, structure: .channels, importance: .l1, roundTo: 1)))
-        #expect(c[2] == .lowrank(LowRankConfig(rule: .energy(0.9), conv: true)))
+        #expect(c[2] == .lowrank(LowRankConfig(rule: .energy(0.9), conv: true, roundTo: 1)))
         #expect(c[3] == .distill(DistillConfig(method: "layerwise", damping: 0.01)))
         #expect(c[4] == .palettize(PalettizeConfig(bits: 4, groupChannels: 0, iterations: 30, seed: 0)))
         #expect(c[5] == .gptq(GPTQConfig(weights: WeightQuantSpec(dtype: .int4, granularity: .perGroup, group: 32), damping: 0.01,
