@@ -121,8 +121,12 @@ public enum Planner {
                 switch spec.config {
                 case .quantize(let q):
                     guard let scheme = q.scheme(for: t.name) else { continue }
-                    // Weights palettize / gptq / mixed-precision encoded are left as they are (not re-quantized).
-                    if let prev = encodedBy[t.name], prev.config.keepsEncodingFromLaterPasses { continue }
+                    // Weights palettize / gptq / mixed-precision encoded are left as they are (not re-quantized), unless
+                    // `requantize` asks for palettized ones.
+                    if let prev = encodedBy[t.name], prev.config.keepsEncodingFromLaterPasses {
+                        guard q.requantize, case .palettize = prev.config else { continue }
+                        encodedBy[t.name] = nil
+                    }
                     if scheme.granularity == .perGroup, cols % scheme.group != 0 {
                         let field = q.overrideIndex(for: t.name).map { "overrides[\($0)].weights.group" } ?? "weights.group"
                         once("group:\(spec.index):\(t.name)", .error(

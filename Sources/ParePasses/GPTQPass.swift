@@ -14,17 +14,18 @@ import PareRuntime
 /// which is exactly round to nearest, and the report says so. The output records are those `quantize` produces
 /// for the same scheme (``QuantizePass/encodedRecord(_:q:spec:axis:stats:passID:store:)``).
 ///
-/// Memory: Hessians (cols² float64 each) are accumulated for as many layers at once as fit in
-/// ``hessianBudget`` bytes (at least one layer), one pass over the samples per batch; each layer's GPTQ then
-/// holds its H, U and a float64 copy of its weight.
+/// Memory: one layer's working set at a time beyond the model — its Hessian (cols² float64) is accumulated in one
+/// pass over the samples (``hessianBudget`` 0: one layer per pass), then its GPTQ holds H, U and a float64 copy of
+/// its weight, and all are released before the next layer.
 public struct GPTQPass: ModelPass {
     public static let name = "gptq"
     public static let version = 1
     public let id: String
     public let config: GPTQConfig
 
-    /// Bytes of Hessians accumulated in one pass over the calibration samples.
-    public static let hessianBudget = 256 << 20
+    /// Bytes of Hessians that may be accumulated together in one pass over the calibration samples (always at least
+    /// one layer). 0: strictly one layer at a time, at the cost of one pass over the samples per layer.
+    public static let hessianBudget = 0
 
     public init(id: String, config: GPTQConfig) {
         self.id = id

@@ -46,6 +46,22 @@ public struct PassContext: Sendable {
         return try floats(digest: record.digest, dtype: record.dtype, name: record.name)
     }
 
+    /// The values a palettized tensor stands for, ŵ = table[group][index], in the tensor's own layout.
+    public func paletteValues(of record: TensorRecord) throws -> FloatValues {
+        guard let p = record.palette else { return try floats(of: record) }
+        let count = p.rows * p.cols
+        let indices = KMeans1D.unpack([UInt8](try store.mapped(record.digest)), bits: p.bits, count: count)
+        let table: [Float] = try store.mapped(p.table).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        guard indices.count == count, table.count == p.tables * p.entries else {
+            throw PassError(tensor: record.name, message: "has a damaged look-up table or index blob; clear the cache entry (pare cache verify)")
+        }
+        var matrix = [Float](repeating: 0, count: count)
+        for i in 0..<count { matrix[i] = table[(i / p.cols / p.groupChannels) * p.entries + Int(indices[i])] }
+        guard let axis = p.axis, axis != 0 else { return FloatValues(storage: .owned(matrix)) }
+        let (outer, mid, inner) = Layout.split(record.shape.dims, axis: axis)
+        return FloatValues(storage: .owned(matrix.withUnsafeBufferPointer { Layout.moveFrontAxisBack($0, outer: outer, mid: mid, inner: inner) }))
+    }
+
     public func origin(of record: TensorRecord) throws -> FloatValues {
         try floats(digest: record.origin, dtype: record.originDType, name: record.name)
     }

@@ -30,6 +30,7 @@ extension QuantizePass {
         case .perGroup: scaleShape = [rows, cols / spec.group]; granularity = .perGroup
         }
         var out = record
+        out.palette = nil
         out.dtype = dtype
         out.digest = dataDigest
         out.byteCount = q.data.count

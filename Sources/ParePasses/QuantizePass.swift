@@ -20,7 +20,8 @@ public struct QuantizePass: WeightPass {
     public func parameters(for model: ModelArtifact, context: PassContext) throws -> [String: TensorParameters] {
         var out: [String: TensorParameters] = [:]
         let axes = try context.channelAxes(model)
-        for t in model.tensors where t.isSelected(by: config.selection) {
+        for t in model.tensors where t.isSelected(by: config.selection)
+            || (config.requantize && t.palette != nil && config.selection.selects(name: t.name, dims: t.shape.dims)) {
             if let s = config.scheme(for: t.name) { out[t.name] = .quantize(s, axis: axes[t.name] ?? 0) }
         }
         return out
@@ -32,7 +33,8 @@ public struct QuantizePass: WeightPass {
         // The matrix view: rows are the output channels (`axis` moved to the front when it is not already).
         let (outer, rows, inner) = Layout.split(record.shape.dims, axis: axis)
         let cols = outer * inner
-        let input = try context.floats(of: record)
+        // A palettized weight (with `requantize`) is quantized from its look-up-table values.
+        let input = record.palette != nil ? try context.paletteValues(of: record) : try context.floats(of: record)
         // The input in the matrix view (moved only when the channel axis is not the first).
         var moved: [Float] = []
         let q: QuantizedMatrix = try input.withBuffer { x in

@@ -11,6 +11,7 @@ struct PartialPass: Sendable {
     var overrides: Located<[PartialOverride]>?
     var activations: Located<ActivationsSetting>?
     var fallback: Located<FallbackSpec>?
+    var requantize: Located<Bool>?
     var castDType: Located<CastDType>?
     var castCompute: Located<CastCompute>?
     var method: Located<String>?

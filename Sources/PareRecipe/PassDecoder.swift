@@ -6,7 +6,7 @@ enum PassDecoder {
 
     static func configKeys(for pass: String) -> [String] {
         switch pass {
-        case "quantize": return selectionKeys + ["weights", "overrides", "activations", "fallback"]
+        case "quantize": return selectionKeys + ["weights", "overrides", "activations", "fallback", "requantize"]
         case "cast": return selectionKeys + ["dtype", "compute"]
         case "prune": return selectionKeys + ["method", "sparsity", "scope", "pattern", "structure", "importance", "round_to"]
         case "fold": return ["id", "batchnorm", "constants", "identities"]
@@ -91,6 +91,8 @@ enum PassDecoder {
             case "activations" where name == "quantize":
                 p.activations = activations(v, context: "\(context).activations", r)
                 if p.activations == nil { p.invalidKeys.insert("activations") }
+            case "requantize" where name == "quantize":
+                p.requantize = r.bool(v, "'requantize'")
             case "fallback" where name == "quantize":
                 p.fallback = fallback(v, context: "\(context).fallback", r)
             case "dtype" where name == "cast":

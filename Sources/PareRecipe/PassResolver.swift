@@ -40,8 +40,13 @@ struct PassResolver {
                 fallback = f.value
                 locations["fallback"] = f.location
             }
-            return .quantize(QuantizeConfig(selection: selection, weights: weights, overrides: overrides,
-                                            activations: activations, fallback: fallback))
+            var config = QuantizeConfig(selection: selection, weights: weights, overrides: overrides,
+                                        activations: activations, fallback: fallback)
+            if let q = layers.last(where: { $0.requantize != nil })?.requantize {
+                config.requantize = q.value
+                locations["requantize"] = q.location
+            }
+            return .quantize(config)
         case "cast":
             guard let dtype = layers.last(where: { $0.castDType != nil })?.castDType else {
                 if layers.contains(where: { $0.invalidKeys.contains("dtype") }) { return nil }

@@ -10,6 +10,31 @@ public struct QuantizeConfig: Sendable, Hashable, Codable {
     public var activations: ActivationsSetting?
     /// `fallback:` — nil: no fallback.
     public var fallback: FallbackSpec?
+    /// `requantize:` — default false: weights an earlier `palettize` encoded are left alone; true re-quantizes the
+    /// selected ones from their look-up-table values.
+    public var requantize: Bool = false
+
+    enum CodingKeys: String, CodingKey { case selection, weights, overrides, activations, fallback, requantize }
+
+    /// `requantize` is written only when true, so the cache keys of existing recipes do not change.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(selection, forKey: .selection)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(overrides, forKey: .overrides)
+        try c.encodeIfPresent(activations, forKey: .activations)
+        try c.encodeIfPresent(fallback, forKey: .fallback)
+        if requantize { try c.encode(requantize, forKey: .requantize) }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(selection: try c.decode(TensorSelection.self, forKey: .selection), weights: try c.decode(WeightQuantSpec.self, forKey: .weights),
+                  overrides: try c.decode([QuantOverride].self, forKey: .overrides),
+                  activations: try c.decodeIfPresent(ActivationsSetting.self, forKey: .activations),
+                  fallback: try c.decodeIfPresent(FallbackSpec.self, forKey: .fallback))
+        requantize = try c.decodeIfPresent(Bool.self, forKey: .requantize) ?? false
+    }
 
     /// A quantize config; defaults are those of a bare `- quantize` pass.
     public init(selection: TensorSelection = TensorSelection(), weights: WeightQuantSpec = WeightQuantSpec(),

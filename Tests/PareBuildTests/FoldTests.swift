@@ -72,6 +72,17 @@ import ParePasses
         #expect(exact.outputs["logits"]!.cosine_min > 0.999999)
     }
 
+    @Test func foldsTheTransformerFixtureWithoutChangingIt() throws {
+        // Nothing to fold but constant shape tensors: the bundle computes the same outputs.
+        let fx = try ONNXBuildTests.fixtures(opset: 17)
+        let ws = try Self.workspace(model: "transformer.onnx", from: fx, passes: "  - fold")
+        try ws.build()
+        let check = try ONNXBuildTests.check(reference: ws.dir + "/models/transformer.onnx", candidate: ws.distDir + "/onnx/x86-64-avx2/model.onnx")
+        #expect(check.checker && check.outputs["logits"]!.cosine_min > 0.999999)
+        let report = try #require(try Self.report(ws))
+        #expect(report.parametersAfter == report.parametersBefore && report.flopsAfter == report.flopsBefore)
+    }
+
     @Test func needsAGraph() throws {
         let ws = try Workspace(recipe: """
             recipe: st
