@@ -66,13 +66,9 @@ enum CatalogBenchmark {
             throw ONNXBenchmark.BenchError("needs \(pare) (swift build -c release --product pare) and \(python) (scripts/setup-venv.sh)")
         }
         let keep = W8A8Benchmark.value(arguments, "--keep")
-        let dir = keep ?? (NSTemporaryDirectory() + "pare-bench-catalog-" + UUID().uuidString)
+        let dir = try W8A8Benchmark.workFolder(keep: keep, label: "catalog", fixtures: fixtures, python: python)
         let fm = FileManager.default
-        for sub in ["models", "recipes", "out"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
         defer { if keep == nil { try? fm.removeItem(atPath: dir) } }
-        let (status, _, err) = try ONNXBenchmark.shell([python, repo + "/scripts/onnx_fixtures.py", dir + "/models", "--opset", "17",
-                                                        "--only", fixtures.joined(separator: ","), "--no-verify"])
-        guard status == 0 else { throw ONNXBenchmark.BenchError("onnx_fixtures.py failed: \(err)") }
 
         func measure(_ fixture: String, _ model: String, label: String, seconds: Double, note: String) throws -> Row {
             let (s, out, e) = try ONNXBenchmark.shell([python, repo + "/scripts/check_onnx.py", "--reference", "\(dir)/models/\(fixture).onnx",

@@ -26,6 +26,17 @@ enum W8A8Benchmark {
         arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     }
 
+    /// A work folder (`keep`, or a fresh temporary one) with models/ (the opset-17 fixtures and their data sets, from
+    /// scripts/onnx_fixtures.py), recipes/ and out/. The caller removes it unless it was `keep`.
+    static func workFolder(keep: String?, label: String, fixtures: [String], python: String) throws -> String {
+        let dir = keep ?? (NSTemporaryDirectory() + "pare-bench-\(label)-" + UUID().uuidString)
+        for sub in ["models", "recipes", "out"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        let (status, _, err) = try ONNXBenchmark.shell([python, ONNXBenchmark.repo + "/scripts/onnx_fixtures.py", dir + "/models", "--opset", "17",
+                                                        "--only", fixtures.joined(separator: ","), "--no-verify"])
+        guard status == 0 else { throw ONNXBenchmark.BenchError("onnx_fixtures.py failed: \(err)") }
+        return dir
+    }
+
     static func run(arguments: [String]) throws {
         let repo = ONNXBenchmark.repo
         let repeats = value(arguments, "--repeats").flatMap(Int.init) ?? 3
@@ -42,14 +53,9 @@ enum W8A8Benchmark {
             throw ONNXBenchmark.BenchError("\(pare) is missing: swift build -c release --product pare")
         }
         let keep = value(arguments, "--keep")
-        let dir = keep ?? (NSTemporaryDirectory() + "pare-bench-w8a8-" + UUID().uuidString)
+        let dir = try workFolder(keep: keep, label: "w8a8", fixtures: fixtures, python: python)
         let fm = FileManager.default
-        for sub in ["models", "recipes", "out"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
         defer { if keep == nil { try? fm.removeItem(atPath: dir) } }
-
-        let (status, _, err) = try ONNXBenchmark.shell([python, repo + "/scripts/onnx_fixtures.py", dir + "/models", "--opset", "17",
-                                                        "--only", fixtures.joined(separator: ","), "--no-verify"])
-        guard status == 0 else { throw ONNXBenchmark.BenchError("onnx_fixtures.py failed: \(err)") }
 
         func quality(_ name: String, _ candidate: String) throws -> Quality {
             let (s, out, e) = try ONNXBenchmark.shell([python, repo + "/scripts/check_onnx.py", "--reference", "\(dir)/models/\(name).onnx",
