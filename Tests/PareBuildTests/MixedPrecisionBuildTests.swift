@@ -3,15 +3,15 @@ import Testing
 import PareBasics
 import PareBuild
 
-/// `mixed-precision` on the fixture transformer: budgets between all-4-bit and all-8-bit give a mix of widths
+/// `mixed-precision` on the fixture transformer (and CNN): budgets between all-4-bit and all-8-bit give a mix of widths
 /// that fits, runs in onnxruntime and is at least as accurate as uniform int4; the chosen map is in the manifest.
 @Suite(.serialized) struct MixedPrecisionBuildTests {
-    static func recipe(_ pass: String, target: String = "x86-64-avx2") -> String {
+    static func recipe(_ pass: String, target: String = "x86-64-avx2", fixture: String = "transformer") -> String {
         """
         recipe: mixed
-        model: { path: models/transformer.onnx }
+        model: { path: models/\(fixture).onnx }
         data:
-          calibration: { path: models/transformer.calib.npz, samples: 32 }
+          calibration: { path: models/\(fixture).calib.npz, samples: 32 }
         targets: [\(target)]
         passes:
           - \(pass)
@@ -37,12 +37,12 @@ import PareBuild
         }
     }
 
-    static func build(_ ws: Workspace, _ pass: String) throws -> Result {
-        try ws.writeRecipe(recipe(pass))
+    static func build(_ ws: Workspace, _ pass: String, fixture: String = "transformer") throws -> Result {
+        try ws.writeRecipe(recipe(pass, fixture: fixture))
         let t0 = Date()
         let r = try ws.build(jobs: 1)
         let seconds = Date().timeIntervalSince(t0)
-        let c = try ONNXBuildTests.check(reference: ws.dir + "/models/transformer.onnx", candidate: r.bundles[0].path + "/model.onnx")
+        let c = try ONNXBuildTests.check(reference: ws.dir + "/models/\(fixture).onnx", candidate: r.bundles[0].path + "/model.onnx")
         let manifest = try JSONSerialization.jsonObject(with: ws.read(r.bundles[0].path + "/manifest.json")) as! [String: Any]
         let passes = manifest["passes"] as! [[String: Any]]
         let report = passes.first { $0["pass"] as? String == "mixed-precision" }?["report"] as? [String: Any] ?? [:]
@@ -83,6 +83,19 @@ import PareBuild
         #expect(mixed.bitsPerWeight <= 6)
         #expect(mixed.bitsPerWeight > 4.5)
         #expect(mixed.actions.count >= 2)
+    }
+
+    /// The CNN (conv1's rows of 27 take no group of 32: excluded): 6 bits per weight mixes int4 and int8 and beats
+    /// uniform int4 per-group(32).
+    @Test func cnnBitsPerWeightBudget() throws {
+        let ws = try CalibrationBuildTests.workspace("recipe: placeholder\n")
+        let mixed = try Self.build(ws, "mixed-precision: { bits_per_weight: 6, exclude: [conv1.weight], samples: 4 }", fixture: "cnn")
+        let uniform4 = try Self.build(ws, "quantize: { weights: { dtype: int4, granularity: per-group, group: 32 }, exclude: [conv1.weight] }", fixture: "cnn")
+        print("cnn mixed-precision bits_per_weight 6: \(mixed.bitsPerWeight) bits, cosine \(Self.cosine(mixed.check)) vs int4 \(Self.cosine(uniform4.check)), actions \(mixed.actions)")
+        #expect(mixed.check.checker)
+        #expect(mixed.bitsPerWeight <= 6 && mixed.bitsPerWeight > 4.5)
+        #expect(mixed.actions.count >= 2)
+        #expect(Self.cosine(mixed.check) >= Self.cosine(uniform4.check))
     }
 
     /// An ample budget keeps every weight at the lowest-loss width, float16 (the cast pass's record form).
