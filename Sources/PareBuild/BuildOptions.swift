@@ -4,7 +4,8 @@ import PareFormats
 
 /// Settings of one build. Defaults are documented on each field.
 public struct BuildOptions: Sendable {
-    /// Steps (and tensors within a step) run in parallel on this many workers. Default: the number of cores.
+    /// Steps (and tensors within a step, and the kernels of a whole-model pass) run in parallel on this many
+    /// workers; outputs do not depend on it. Default: the number of cores.
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     /// The cache folder. Default: `$PARE_CACHE` or `cache`.
     public var cacheRoot: String = Cache.defaultRoot()

@@ -40,7 +40,7 @@ extension Executor {
         }
         let teacher: ModelArtifact?
         if case .distill = spec.config { teacher = try loadArtifact(artifact(of: 0)) } else { teacher = nil }
-        var context = ModelPassContext(store: cache.store, threads: 1, samples: samples, teacher: teacher,
+        var context = ModelPassContext(store: cache.store, threads: options.jobs, samples: samples, teacher: teacher,
                                        open: { try runner.open($0, label: label).0 }, modelName: plan.recipe.model.givenPath)
         context.spec = spec
         let output: ModelPassOutput

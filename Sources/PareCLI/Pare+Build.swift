@@ -15,7 +15,7 @@ extension Pare {
         @OptionGroup var recipeOptions: RecipeOptions
         @OptionGroup var cacheOptions: CacheOptions
 
-        @Option(name: .shortAndLong, help: "Parallel workers (default: number of cores).")
+        @Option(name: .shortAndLong, help: "Parallel workers for steps, tensors and model-pass kernels; bundles are the same for every value (default: number of cores).")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "Output folder for bundles.")

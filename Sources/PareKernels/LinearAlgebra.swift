@@ -30,22 +30,23 @@ public enum LinearAlgebra {
         return LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(r), &a, Int32(n), &b, Int32(r)) == 0
     }
 
-    /// The upper Cholesky factor U (A = UᵀU) of a symmetric positive definite n×n row-major float64 matrix, in
-    /// place; the strict lower triangle is set to zero. Returns false when A is not positive definite.
-    public static func choleskyUpper(_ a: inout [Double], n: Int) -> Bool {
+    /// The upper Cholesky factor U of A⁻¹ (A⁻¹ = UᵀU) for a symmetric positive definite n×n row-major float64 A, in
+    /// place, without forming A⁻¹: with P the order-reversing permutation and P·A·P = L·Lᵀ (lower Cholesky, LAPACK
+    /// dpotrf), A⁻¹ = (P·L⁻ᵀ·P)·(P·L⁻¹·P), so U = P·L⁻¹·P (L⁻¹ by LAPACK dtrtri): n³/3 + n³/3 flops instead of
+    /// the n³/3 + 2n³/3 + n³/3 of factor, invert, factor again. The strict lower triangle is set to zero. Returns
+    /// false when A is not positive definite.
+    public static func inverseCholeskyUpper(_ a: inout [Double], n: Int) -> Bool {
         guard n > 0 else { return true }
-        guard LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), &a, Int32(n)) == 0 else { return false }
-        for i in 0..<n { for j in 0..<i { a[i * n + j] = 0 } }
-        return true
-    }
-
-    /// The inverse of a symmetric positive definite n×n row-major float64 matrix, in place (LAPACK dpotrf + dpotri,
-    /// both triangles filled). Returns false when A is not positive definite.
-    public static func inverseSPD(_ a: inout [Double], n: Int) -> Bool {
-        guard n > 0 else { return true }
-        guard LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), &a, Int32(n)) == 0,
-              LAPACKE_dpotri(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), &a, Int32(n)) == 0 else { return false }
-        for i in 0..<n { for j in 0..<i { a[i * n + j] = a[j * n + i] } }
+        var f = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { f[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)] } }
+        guard LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), &f, Int32(n)) == 0,
+              LAPACKE_dtrtri(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")), Int32(n), &f, Int32(n)) == 0 else { return false }
+        for i in 0..<n {
+            for j in 0..<n {
+                // U[i][j] = L⁻¹[n−1−i][n−1−j]; L⁻¹ is lower, so U is upper.
+                a[i * n + j] = j >= i ? f[(n - 1 - i) * n + (n - 1 - j)] : 0
+            }
+        }
         return true
     }
 

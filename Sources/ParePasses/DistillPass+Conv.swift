@@ -57,11 +57,12 @@ extension DistillPass {
     }
 
     /// Like `collect`, for a Conv: the student input as im2col rows, outputs as (image, position) × Cout rows.
-    func collectConv(student: Interpreter, teacher: Interpreter, x: String, y: String, conv: ConvShape, samples: [[String: Tensor]]) throws -> LayerData {
+    func collectConv(student: Interpreter, teacher: Interpreter, x: String, y: String, conv: ConvShape, samples: [[String: Tensor]],
+                     threads: Int) throws -> LayerData {
         var xs: [Float] = [], ys: [Float] = [], yt: [Float] = []
         var rows = 0, k = 0, n = 0
-        for s in samples {
-            _ = try student.run(s) { name, t in
+        try student.forEachCapture(samples, names: [x, y], threads: threads) { _, values in
+            for (name, t) in values {
                 if name == x, t.shape.count == 4 {
                     let c = conv.im2col(t.asFloats, shape: t.shape)
                     xs += c.rows
@@ -70,7 +71,9 @@ extension DistillPass {
                 }
                 if name == y, t.shape.count == 4 { ys += Self.channelsLast(t.asFloats, shape: t.shape); n = t.shape[1] }
             }
-            _ = try teacher.run(s) { name, t in if name == y, t.shape.count == 4 { yt += Self.channelsLast(t.asFloats, shape: t.shape) } }
+        }
+        try teacher.forEachCapture(samples, names: [y], threads: threads) { _, values in
+            for (_, t) in values where t.shape.count == 4 { yt += Self.channelsLast(t.asFloats, shape: t.shape) }
         }
         guard k > 0, n > 0, xs.count == rows * k, ys.count == rows * n, yt.count == ys.count else {
             throw PassError(tensor: y, message: "student and teacher Conv outputs do not match in shape; distill needs the same layer outputs")

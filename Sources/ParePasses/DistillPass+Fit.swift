@@ -10,8 +10,9 @@ extension DistillPass {
     }
 
     /// Ridge least squares of one MatMul / Gemm / Conv layer (see the type's documentation); nil when the solve fails or
-    /// the layer's shapes do not match its data.
-    func refit(_ e: GraphEditor, node n: Onnx_NodeProto, dims: [Int], data: LayerData, flops: inout Double) throws -> Fit? {
+    /// the layer's shapes do not match its data. The products and solves run on `threads` threads in fixed blocks
+    /// (``LinearAlgebra``'s parallel functions), so the fit does not depend on the thread count.
+    func refit(_ e: GraphEditor, node n: Onnx_NodeProto, dims: [Int], data: LayerData, threads: Int, flops: inout Double) throws -> Fit? {
         let isGemm = n.opType == "Gemm", isConv = n.opType == "Conv"
         // A Conv kernel [Cout, Cin, kh, kw] is the transposed K×N matrix of its im2col product (K = Cin·kh·kw).
         let transB = isConv || isGemm && (LowRankPass.attribute(n, "transB")?.i ?? 0) != 0
@@ -42,8 +43,8 @@ extension DistillPass {
             xa = data.x
         }
         var gram = [Double](repeating: 0, count: kx * kx)
-        LinearAlgebra.addGram(&gram, xa, rows: m, cols: kx)
-        let xty = LinearAlgebra.matmul(xa.map(Double.init), data.yTeacher.map(Double.init), m: kx, k: m, n: nn, transA: true)
+        LinearAlgebra.addGram(&gram, xa, rows: m, cols: kx, threads: threads)
+        let xty = LinearAlgebra.matmul(xa.map(Double.init), data.yTeacher.map(Double.init), m: kx, k: m, n: nn, transA: true, threads: threads)
         flops += Double(m) * Double(kx) * Double(kx) + 2 * Double(m) * Double(kx) * Double(nn)
         var meanDiag = 0.0
         for j in 0..<kx { meanDiag += gram[j * kx + j] }
@@ -51,33 +52,28 @@ extension DistillPass {
         let ridge = config.damping * (meanDiag > 0 ? meanDiag : 1)
         for j in 0..<kx { gram[j * kx + j] += ridge }
         // Solution (kx × N).
-        var sol = [Double](repeating: 0, count: kx * nn)
+        var sol: [Double]
         let dense = !w.contains(0)
         if dense {
-            var a = gram, b = xty
-            guard LinearAlgebra.solveSPD(&a, n: kx, &b, rhs: nn) else { return nil }
+            var a = gram
+            sol = xty
+            guard LinearAlgebra.solveSPD(&a, n: kx, &sol, rhs: nn, threads: threads) else { return nil }
             flops += Double(kx) * Double(kx) * Double(kx) / 3 + 2 * Double(kx) * Double(kx) * Double(nn)
-            sol = b
         } else {
             // Per output column, on its support (pruned weights stay zero); the bias row is always free.
-            for c in 0..<nn {
-                var idx = (0..<k).filter { w[$0 * nn + c] != 0 }
-                if biasShape != nil { idx.append(k) }
-                guard !idx.isEmpty else { continue }
-                let s = idx.count
-                var a = [Double](repeating: 0, count: s * s), b = [Double](repeating: 0, count: s)
-                for (p, ip) in idx.enumerated() {
-                    b[p] = xty[ip * nn + c]
-                    for (q, iq) in idx.enumerated() { a[p * s + q] = gram[ip * kx + iq] }
-                }
-                guard LinearAlgebra.solveSPD(&a, n: s, &b, rhs: 1) else { return nil }
-                flops += Double(s) * Double(s) * Double(s) / 3 + 2 * Double(s) * Double(s)
-                for (p, ip) in idx.enumerated() { sol[ip * nn + c] = b[p] }
+            let supports: [[Int]] = (0..<nn).map { c in
+                (0..<k).filter { w[$0 * nn + c] != 0 } + (biasShape != nil ? [k] : [])
+            }
+            guard let s = LinearAlgebra.solveSPDOnSupports(gram, n: kx, xty, rhs: nn, supports: supports, threads: threads) else { return nil }
+            sol = s
+            for idx in supports {
+                let s = Double(idx.count)
+                flops += s * s * s / 3 + 2 * s * s
             }
         }
         // The prediction and its error, then the stored layout (divided by α and β).
         let solF = sol.map(Float.init)
-        let pred = LinearAlgebra.matmul(xa, solF, m: m, k: kx, n: nn)
+        let pred = LinearAlgebra.matmul(xa, solF, m: m, k: kx, n: nn, threads: threads)
         let error = Self.relativeError(data.yTeacher, pred)
         var out = [Float](repeating: 0, count: k * nn)
         for r in 0..<k {

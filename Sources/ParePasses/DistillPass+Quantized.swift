@@ -5,7 +5,7 @@ import PareRuntime
 extension DistillPass {
     /// Per-channel affine correction of a quantized layer (see the type's documentation): a report row, or nil
     /// (with a note) when the layer's encoding does not allow it or its output already matches.
-    func refitQuantized(_ e: GraphEditor, node n: Onnx_NodeProto, student: Interpreter, teacher: Interpreter, samples: [[String: Tensor]],
+    func refitQuantized(_ e: GraphEditor, node n: Onnx_NodeProto, student: Interpreter, teacher: Interpreter, samples: [[String: Tensor]], threads: Int,
                         notes: inout [String]) throws -> LayerChange? {
         let wName = n.input[1], y = n.output[0]
         guard let record = e.record(wName), var q = record.quant else {
@@ -23,10 +23,8 @@ extension DistillPass {
         // Outputs as rows × channels.
         var ys: [Float] = [], yt: [Float] = []
         func rows(_ t: Tensor) -> [Float] { isConv ? Self.channelsLast(t.asFloats, shape: t.shape) : t.asFloats }
-        for s in samples {
-            _ = try student.run(s) { name, t in if name == y { ys += rows(t) } }
-            _ = try teacher.run(s) { name, t in if name == y { yt += rows(t) } }
-        }
+        try student.forEachCapture(samples, names: [y], threads: threads) { _, values in for (_, t) in values { ys += rows(t) } }
+        try teacher.forEachCapture(samples, names: [y], threads: threads) { _, values in for (_, t) in values { yt += rows(t) } }
         guard !ys.isEmpty, ys.count == yt.count, ys.count % channels == 0 else {
             throw PassError(tensor: y, message: "student and teacher layer outputs do not match in shape; distill needs the same layer outputs")
         }

@@ -25,7 +25,7 @@ import PareRuntime
 /// report's notes.
 public struct DistillPass: ModelPass {
     public static let name = "distill"
-    public static let version = 1
+    public static let version = 2
     public let id: String
     public let config: DistillConfig
 
@@ -84,7 +84,7 @@ public struct DistillPass: ModelPass {
             // The selection by name and shape (a quantized weight is selected like the float one it encodes).
             guard let record = editor.record(wName), config.selection.selects(name: record.name, dims: record.shape.dims) else { continue }
             if editor.isEncoded(wName) {
-                if let row = try refitQuantized(editor, node: n, student: context.open(current), teacher: teacherInterpreter, samples: samples, notes: &notes) {
+                if let row = try refitQuantized(editor, node: n, student: context.open(current), teacher: teacherInterpreter, samples: samples, threads: context.threads, notes: &notes) {
                     rows.append(row)
                     if !row.action.hasPrefix("kept") { current = try editor.finish() }
                 }
@@ -96,15 +96,15 @@ public struct DistillPass: ModelPass {
             let data: LayerData
             if n.opType == "Conv" {
                 guard let conv = ConvShape(n, kernel: dims) else { notes.append("\(wName): only 2-D group-1 Conv with explicit pads is refitted"); continue }
-                data = try collectConv(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, conv: conv, samples: samples)
+                data = try collectConv(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, conv: conv, samples: samples, threads: context.threads)
             } else {
                 guard dims.count == 2 else { continue }
-                data = try collect(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, samples: samples)
+                data = try collect(student: context.open(current), teacher: teacherInterpreter, x: n.input[0], y: y, samples: samples, threads: context.threads)
             }
             let errorBefore = Self.relativeError(data.yTeacher, data.yStudent)
             guard errorBefore > 1e-12 else { continue }
             let start = DispatchTime.now().uptimeNanoseconds
-            let fit = try refit(editor, node: n, dims: dims, data: data, flops: &flops)
+            let fit = try refit(editor, node: n, dims: dims, data: data, threads: context.threads, flops: &flops)
             seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let params = dims.reduce(1, *)
             if let fit, fit.error < errorBefore {
@@ -140,17 +140,18 @@ public struct DistillPass: ModelPass {
         return den > 0 ? num / den : (num > 0 ? .infinity : 0)
     }
 
-    /// Runs both models on every sample, keeping only this layer's student input and both outputs.
-    func collect(student: Interpreter, teacher: Interpreter, x: String, y: String, samples: [[String: Tensor]]) throws -> LayerData {
+    /// Runs both models on every sample (`threads` samples at a time, each run stopping once it has the layer's
+    /// values), keeping only this layer's student input and both outputs, in sample order.
+    func collect(student: Interpreter, teacher: Interpreter, x: String, y: String, samples: [[String: Tensor]], threads: Int) throws -> LayerData {
         var xs: [Float] = [], ys: [Float] = [], yt: [Float] = []
         var k = 0, n = 0
-        for s in samples {
-            _ = try student.run(s) { name, t in
+        try student.forEachCapture(samples, names: [x, y], threads: threads) { _, values in
+            for (name, t) in values {
                 if name == x { xs += t.asFloats; k = t.shape.last ?? 1 }
                 if name == y { ys += t.asFloats; n = t.shape.last ?? 1 }
             }
-            _ = try teacher.run(s) { name, t in if name == y { yt += t.asFloats } }
         }
+        try teacher.forEachCapture(samples, names: [y], threads: threads) { _, values in for (_, t) in values { yt += t.asFloats } }
         guard k > 0, n > 0, xs.count % k == 0, ys.count == yt.count, ys.count % n == 0, xs.count / k == ys.count / n else {
             throw PassError(tensor: y, message: "student and teacher layer outputs do not match in shape; distill needs the same layer outputs")
         }

@@ -69,31 +69,50 @@ extension GPTQPass {
         return out
     }
 
-    /// The Hessians H = 2/n · Σ XᵀX of `layers` over `samples`, computed together (one pass over the samples).
-    static func hessians(_ layers: [GPTQLayer], interpreter: Interpreter, samples: [[String: Tensor]]) throws -> [[Double]] {
+    /// The Hessians H = 2/n · Σ XᵀX of `layers` over `samples`, computed together (one pass over the samples, each
+    /// run stopping once it has the layers' inputs; samples run `threads` at a time and are added in sample order).
+    static func hessians(_ layers: [GPTQLayer], interpreter: Interpreter, samples: [[String: Tensor]], threads: Int = 1) throws -> [[Double]] {
         var h = layers.map { [Double](repeating: 0, count: $0.cols * $0.cols) }
         var n = [Int](repeating: 0, count: layers.count)
         var readers: [String: [(Int, GPTQLayer.Use)]] = [:]
         for (i, l) in layers.enumerated() { for u in l.uses { readers[u.input, default: []].append((i, u)) } }
-        for s in samples {
-            _ = try interpreter.run(s) { name, value in
-                guard let rs = readers[name] else { return }
+        // Rows of X are gathered across samples into blocks of `gramRows` rows (fewer, larger products) and
+        // added in sample order.
+        var pending = layers.map { _ in [Float]() }
+        func flush(_ i: Int) {
+            guard !pending[i].isEmpty else { return }
+            let k = layers[i].cols
+            LinearAlgebra.addGram(&h[i], pending[i], rows: pending[i].count / k, cols: k, threads: threads)
+            pending[i].removeAll(keepingCapacity: true)
+        }
+        try interpreter.forEachCapture(samples, names: Set(readers.keys), threads: threads) { _, values in
+            for (name, value) in values {
                 let x = value.asFloats
-                for (i, use) in rs {
+                for (i, use) in readers[name]! {
                     let k = layers[i].cols
                     try forEachRowBlock(x, shape: value.shape, use: use, k: k, layer: layers[i].name) { block, m in
-                        LinearAlgebra.addGram(&h[i], block, rows: m, cols: k)
+                        var offset = 0
+                        while offset < m {
+                            let take = min(m - offset, gramRows - pending[i].count / k)
+                            pending[i] += block[(offset * k)..<((offset + take) * k)]
+                            offset += take
+                            if pending[i].count / k == gramRows { flush(i) }
+                        }
                         n[i] += m
                     }
                 }
             }
         }
+        for i in layers.indices { flush(i) }
         for i in h.indices where n[i] > 0 {
             let f = 2 / Double(n[i])
             for j in h[i].indices { h[i][j] *= f }
         }
         return h
     }
+
+    /// Rows of X per Gram product (the same for every thread count).
+    static let gramRows = 2048
 
     /// Calls `body` with blocks of at most 4096 rows of X (row-major, k columns).
     static func forEachRowBlock(_ x: [Float], shape: [Int], use: GPTQLayer.Use, k: Int, layer: String,

@@ -17,9 +17,13 @@ import PareRuntime
 /// Memory: one layer's working set at a time beyond the model — its Hessian (cols² float64) is accumulated in one
 /// pass over the samples (``hessianBudget`` 0: one layer per pass), then its GPTQ holds H, U and a float64 copy of
 /// its weight, and all are released before the next layer.
+///
+/// Threads (`context.threads`): the Hessian's Gram products, GPTQ's row chunks and the proxy-loss products are
+/// split into fixed blocks (``LinearAlgebra``'s parallel functions, ``GPTQ/rowChunk``), so the output does not
+/// depend on the thread count (nor on `--jobs`).
 public struct GPTQPass: ModelPass {
     public static let name = "gptq"
-    public static let version = 1
+    public static let version = 2
     public let id: String
     public let config: GPTQConfig
 
@@ -41,6 +45,7 @@ public struct GPTQPass: ModelPass {
         }
         let samples = Array(context.samples.prefix(config.samples ?? context.samples.count))
         let tc = context.tensorContext
+        let threads = context.threads
         let axes = try tc.channelAxes(model)
         let editor = try GraphEditor(model, store: context.store)
         let layers = GPTQPass.layers(model, graph: editor.graph, selection: config.selection, axes: axes)
@@ -64,7 +69,7 @@ public struct GPTQPass: ModelPass {
                 end += 1
             }
             let batch = Array(layers[start..<end])
-            var hs = try GPTQPass.hessians(batch, interpreter: interpreter, samples: samples)
+            var hs = try GPTQPass.hessians(batch, interpreter: interpreter, samples: samples, threads: threads)
             for (bi, layer) in batch.enumerated() {
                 let h = hs[bi]
                 hs[bi] = []
@@ -86,20 +91,20 @@ public struct GPTQPass: ModelPass {
                 }
                 let options = GPTQ.Options(damping: config.damping, actOrder: config.actOrder, blockSize: config.blockSize)
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let result = w.withUnsafeBufferPointer { GPTQ.fast($0, rows: layer.rows, cols: k, hessian: rawH, scheme: scheme, options: options) }
+                let result = w.withUnsafeBufferPointer { GPTQ.fast($0, rows: layer.rows, cols: k, hessian: rawH, scheme: scheme, options: options, threads: threads) }
                 seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 guard let result else {
                     throw PassError(tensor: layer.name, message: "gptq: H + damping is not positive definite; raise `damping` (now \(config.damping))")
                 }
                 flops += result.flops
                 // Proxy losses ‖(W − Ŵ)X‖²·2/n for GPTQ and for round to nearest of the same scheme, relative to ‖WX‖²·2/n.
-                let rtn = w.withUnsafeBufferPointer { Quantizer.fast($0, rows: layer.rows, cols: k, scheme: scheme, threads: 1) }
+                let rtn = w.withUnsafeBufferPointer { Quantizer.fast($0, rows: layer.rows, cols: k, scheme: scheme, threads: threads) }
                 let rtnHat = Quantizer.dequantize(rtn, scheme: scheme)
                 let zero = [Float](repeating: 0, count: w.count)
                 let (signal, lossG, lossR) = w.withUnsafeBufferPointer { wb in
-                    (GPTQ.proxyLoss(wb, zero, rows: layer.rows, cols: k, hessian: rawH),
-                     GPTQ.proxyLoss(wb, result.dequantized, rows: layer.rows, cols: k, hessian: rawH),
-                     GPTQ.proxyLoss(wb, rtnHat, rows: layer.rows, cols: k, hessian: rawH))
+                    (GPTQ.proxyLoss(wb, zero, rows: layer.rows, cols: k, hessian: rawH, threads: threads),
+                     GPTQ.proxyLoss(wb, result.dequantized, rows: layer.rows, cols: k, hessian: rawH, threads: threads),
+                     GPTQ.proxyLoss(wb, rtnHat, rows: layer.rows, cols: k, hessian: rawH, threads: threads))
                 }
                 if layer.unsupported == nil && !layer.uses.isEmpty {
                     gptqTotal += lossG
@@ -108,7 +113,7 @@ public struct GPTQPass: ModelPass {
                 let origin = try tc.origin(of: record)
                 let stats = origin.withBuffer { o in
                     let m = layer.axis == 0 ? Array(o) : Layout.moveAxisToFront(o, outer: layer.outer, mid: layer.rows, inner: layer.inner)
-                    return m.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: result.quantized, scheme: scheme, threads: 1) }
+                    return m.withUnsafeBufferPointer { ErrorMetrics.quantizationError(original: $0, quantized: result.quantized, scheme: scheme, threads: threads) }
                 }
                 out.tensors[layer.index] = try QuantizePass.encodedRecord(record, q: result.quantized, spec: spec, axis: layer.axis, stats: stats,
                                                                            passID: id, store: context.store)

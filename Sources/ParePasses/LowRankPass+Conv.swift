@@ -2,46 +2,70 @@ import PareKernels
 import PareONNXProto
 
 extension LowRankPass {
-    /// Tucker-2 of a group-1 Conv (see the type's documentation); nil when the node is not a candidate.
-    func factorConv(_ e: GraphEditor, node i: Int, shapes: [String: [Int]], meter: Meter) throws -> LayerChange? {
+    /// A group-1 Conv kernel [Cout, Cin, S…] and its mode-1 unfolding.
+    struct ConvWork: Sendable {
+        var wName: String
+        var x: String
+        var y: String
+        var dims: [Int]
+        var w: [Float]
+        var cout: Int { dims[0] }
+        var cin: Int { dims[1] }
+        var spatial: Int { dims.dropFirst(2).reduce(1, *) }
+    }
+
+    /// The kernel of candidate Conv node `i` ready to factorize, or why it is kept; nil when it is not a candidate.
+    func convWork(_ e: GraphEditor, node i: Int) throws -> Prepared? {
         let n = e.graph.node[i]
         let wName = n.input[1]
-        let y = n.output[0]
         guard let dims = e.shape(wName), dims.count >= 3 else { return nil }
         if (Self.attribute(n, "group")?.i ?? 1) != 1 {
-            return LayerChange(layer: wName, action: "kept: grouped convolution is not factorized")
+            return .kept(LayerChange(layer: wName, action: "kept: grouped convolution is not factorized"))
         }
-        let cout = dims[0], cin = dims[1], spatial = dims.dropFirst(2).reduce(1, *)
-        let w = try e.floats(wName)
+        return .work(.conv(ConvWork(wName: wName, x: n.input[0], y: n.output[0], dims: dims, w: try e.floats(wName))))
+    }
+
+    /// Tucker-2 of a group-1 Conv (see the type's documentation): both unfoldings' SVDs, the ranks, and the core.
+    func factorizeConv(_ c: ConvWork, shapes: [String: [Int]]) throws -> Outcome {
+        let (cout, cin, spatial, w, wName) = (c.cout, c.cin, c.spatial, c.w, c.wName)
         // Mode-0 (Cout × Cin·S) and mode-1 (Cin × Cout·S) unfoldings.
         let m1 = LowRank.modeOneUnfolding(w, cout: cout, cin: cin, spatial: spatial)
-        guard let s0 = meter.time(LowRank.svdFLOPs(rows: cout, cols: cin * spatial), { LinearAlgebra.svd(w, rows: cout, cols: cin * spatial) }),
-              let s1 = meter.time(LowRank.svdFLOPs(rows: cin, cols: cout * spatial), { LinearAlgebra.svd(m1, rows: cin, cols: cout * spatial) }) else {
+        guard let s0 = LinearAlgebra.svd(w, rows: cout, cols: cin * spatial),
+              let s1 = LinearAlgebra.svd(m1, rows: cin, cols: cout * spatial) else {
             throw PassError(tensor: wName, message: "could not be factorized: the SVD did not converge (the kernel may hold NaN or infinite values)")
         }
         let rOut = rank(s0.s), rIn = rank(s1.s)
-        let outPositions = (shapes[y]?.reduce(1, *) ?? cout) / max(cout, 1)
-        let inPositions = (shapes[n.input[0]]?.reduce(1, *) ?? cin) / max(cin, 1)
+        let outPositions = (shapes[c.y]?.reduce(1, *) ?? cout) / max(cout, 1)
+        let inPositions = (shapes[c.x]?.reduce(1, *) ?? cin) / max(cin, 1)
         let paramsBefore = cout * cin * spatial
         let paramsAfter = cin * rIn + rOut * rIn * spatial + cout * rOut
         let flopsBefore = 2 * outPositions * cout * cin * spatial
         let flopsAfter = 2 * inPositions * cin * rIn + 2 * outPositions * rOut * rIn * spatial + 2 * outPositions * cout * rOut
         let ranks = "ranks \(rIn)→\(rOut) of \(cin)→\(cout)"
         guard paramsAfter < paramsBefore, flopsAfter < flopsBefore else {
-            return LayerChange(layer: wName, action: "kept: \(ranks) would not reduce parameters or FLOPs (\(paramsBefore) → \(paramsAfter) parameters, \(flopsBefore) → \(flopsAfter) FLOPs)",
-                               parametersBefore: paramsBefore, parametersAfter: paramsBefore, flopsBefore: flopsBefore, flopsAfter: flopsBefore)
+            return .kept(LayerChange(layer: wName, action: "kept: \(ranks) would not reduce parameters or FLOPs (\(paramsBefore) → \(paramsAfter) parameters, \(flopsBefore) → \(flopsAfter) FLOPs)",
+                                     parametersBefore: paramsBefore, parametersAfter: paramsBefore, flopsBefore: flopsBefore, flopsAfter: flopsBefore))
         }
         let u0 = LowRank.leadingColumns(s0.u, rows: cout, cols: s0.s.count, count: rOut)
         let u1 = LowRank.leadingColumns(s1.u, rows: cin, cols: s1.s.count, count: rIn)
-        let core = meter.time(2 * Double(rOut * cout * cin * spatial + rOut * rIn * cin * spatial)) {
-            LowRank.tuckerCore(w, cout: cout, cin: cin, spatial: spatial, u0: u0, rOut: rOut, u1: u1, rIn: rIn)
-        }
+        let core = LowRank.tuckerCore(w, cout: cout, cin: cin, spatial: spatial, u0: u0, rOut: rOut, u1: u1, rIn: rIn)
         let total = w.reduce(0.0) { $0 + Double($1) * Double($1) }
         let kept = core.reduce(0.0) { $0 + Double($1) * Double($1) }
         let energy = total > 0 ? kept / total : 1
+        let change = LayerChange(layer: wName, action: ranks + String(format: " (energy %.4f)", energy),
+                                 parametersBefore: paramsBefore, parametersAfter: paramsAfter, flopsBefore: flopsBefore, flopsAfter: flopsAfter)
+        return .conv(c, change, u1: u1, core: core, u0: u0, rIn: rIn, rOut: rOut)
+    }
+
+    /// Replaces the Conv by a 1×1 conv Cin→r_in (U1ᵀ), the k×k conv r_in→r_out (the core, original attributes) and
+    /// a 1×1 conv r_out→Cout (U0, with the bias; it keeps the output name).
+    func applyConv(_ e: GraphEditor, _ c: ConvWork, u1: [Float], core: [Float], u0: [Float], rIn: Int, rOut: Int) throws {
+        guard let i = e.producer(of: c.y) else { return }
+        let n = e.graph.node[i]
+        let (cout, cin, dims, wName, y) = (c.cout, c.cin, c.dims, c.wName, c.y)
         // 1×1 kernels: [r_in, Cin, 1…] = U1ᵀ and [Cout, r_out, 1…] = U0.
         var firstW = [Float](repeating: 0, count: rIn * cin)
-        for c in 0..<cin { for b in 0..<rIn { firstW[b * cin + c] = u1[c * rIn + b] } }
+        for ci in 0..<cin { for b in 0..<rIn { firstW[b * cin + ci] = u1[ci * rIn + b] } }
         let ones = [Int](repeating: 1, count: dims.count - 2)
         let firstName = e.uniqueName(wName + ".tucker_in")
         try e.setFloats(firstName, firstW, shape: [rIn, cin] + ones)
@@ -69,7 +93,5 @@ extension LowRankPass {
         var g = e.graph
         g.node.replaceSubrange(i...i, with: [first, middle, last])
         e.graph = g
-        return LayerChange(layer: wName, action: ranks + String(format: " (energy %.4f)", energy),
-                           parametersBefore: paramsBefore, parametersAfter: paramsAfter, flopsBefore: flopsBefore, flopsAfter: flopsAfter)
     }
 }

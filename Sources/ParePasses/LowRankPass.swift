@@ -46,6 +46,25 @@ public struct LowRankPass: ModelPass {
         }
     }
 
+    /// One candidate layer's weight, read from the graph: the input of its factorization.
+    enum Work: Sendable {
+        case matrix(MatrixWork)
+        case conv(ConvWork)
+    }
+
+    /// A candidate layer read from the graph: kept without any computation, or work to do.
+    enum Prepared {
+        case kept(LayerChange)
+        case work(Work)
+    }
+
+    /// One layer's factorization, or why it is kept, computed without touching the graph.
+    enum Outcome: Sendable {
+        case kept(LayerChange)
+        case matrix(MatrixWork, LayerChange, a: [Float], b: [Float], rank: Int)
+        case conv(ConvWork, LayerChange, u1: [Float], core: [Float], u0: [Float], rIn: Int, rOut: Int)
+    }
+
     public func run(_ model: ModelArtifact, context: ModelPassContext) throws -> ModelPassOutput {
         let before = try ModelCost.measure(model, context: context)
         let editor = try GraphEditor(model, store: context.store)
@@ -60,16 +79,51 @@ public struct LowRankPass: ModelPass {
             guard ["MatMul", "Gemm", "Conv"].contains(n.opType), n.domain.isEmpty || n.domain == "ai.onnx",
                   n.input.count >= 2, !n.output.isEmpty, editor.isInitializer(n.input[1]),
                   let r = editor.record(n.input[1]), r.isSelected(by: config.selection) else { return nil }
+            if n.opType == "Conv" && !config.conv { return nil }
             return n.output[0]
         }
-        for y in outputs {
-            guard let i = editor.producer(of: y) else { continue }
-            let n = editor.graph.node[i]
-            if n.opType == "Conv" {
-                guard config.conv else { continue }
-                if let row = try factorConv(editor, node: i, shapes: shapes, meter: meter) { rows.append(row) }
-            } else {
-                if let row = try factorMatrix(editor, node: i, shapes: shapes, meter: meter) { rows.append(row) }
+        // Windows of `threads` layers: their weights are read, factorized in parallel (one single-threaded LAPACK
+        // call per SVD, so the result does not depend on the thread count), then written in graph order. At most
+        // `threads` layers' working sets are held at a time.
+        let window = max(1, context.threads)
+        var start = 0
+        while start < outputs.count {
+            let ys = Array(outputs[start..<min(start + window, outputs.count)])
+            start += ys.count
+            // Per candidate, in graph order: nothing, a row without computation, or a job.
+            var slots: [Prepared?] = []
+            for y in ys {
+                guard let i = editor.producer(of: y) else { slots.append(nil); continue }
+                slots.append(editor.graph.node[i].opType == "Conv" ? try convWork(editor, node: i) : try matrixWork(editor, node: i))
+            }
+            let jobs = slots.compactMap { slot -> Work? in if case .work(let w) = slot { return w } else { return nil } }
+            let work = jobs.reduce(0.0) { $0 + Self.flops(of: $1) }
+            var outcomes: [Result<Outcome, any Error>] = meter.time(work) {
+                var done = [Result<Outcome, any Error>?](repeating: nil, count: jobs.count)
+                done.withUnsafeMutableBufferPointer { db in
+                    nonisolated(unsafe) let db = db
+                    Parallel.forEachRange(count: jobs.count, threads: window) { _, range in
+                        for j in range { db[j] = Result { try factorize(jobs[j], shapes: shapes) } }
+                    }
+                }
+                return done.map { $0! }
+            }
+            outcomes.reverse()
+            for slot in slots {
+                switch slot {
+                case .none: continue
+                case .kept(let change): rows.append(change)
+                case .work:
+                    switch try outcomes.removeLast().get() {
+                    case .kept(let change): rows.append(change)
+                    case .matrix(let w, let change, let a, let b, let r):
+                        try applyMatrix(editor, w, a: a, b: b, rank: r)
+                        rows.append(change)
+                    case .conv(let w, let change, let u1, let core, let u0, let rIn, let rOut):
+                        try applyConv(editor, w, u1: u1, core: core, u0: u0, rIn: rIn, rOut: rOut)
+                        rows.append(change)
+                    }
+                }
             }
         }
         let out = try editor.finish()
@@ -80,6 +134,21 @@ public struct LowRankPass: ModelPass {
                                 kernelSeconds: meter.seconds, kernelFLOPs: meter.flops,
                                 notes: ["\(changed) of \(rows.count) layers factorized"])
         return ModelPassOutput(artifact: out, report: report)
+    }
+
+    /// Estimated floating-point work of a factorization (for throughput reports).
+    static func flops(of w: Work) -> Double {
+        switch w {
+        case .matrix(let m): return LowRank.svdFLOPs(rows: m.k, cols: m.n)
+        case .conv(let c): return LowRank.svdFLOPs(rows: c.cout, cols: c.cin * c.spatial) + LowRank.svdFLOPs(rows: c.cin, cols: c.cout * c.spatial)
+        }
+    }
+
+    func factorize(_ w: Work, shapes: [String: [Int]]) throws -> Outcome {
+        switch w {
+        case .matrix(let m): return try factorizeMatrix(m, shapes: shapes)
+        case .conv(let c): return try factorizeConv(c, shapes: shapes)
+        }
     }
 
     /// The rank for a matrix (or unfolding) with singular values `s` (descending); k = min(rows, cols) = s.count.
@@ -101,15 +170,24 @@ public struct LowRankPass: ModelPass {
 
     // MARK: matrices
 
-    func factorMatrix(_ e: GraphEditor, node i: Int, shapes: [String: [Int]], meter: Meter) throws -> LayerChange? {
+    /// A MatMul / Gemm weight as K×N.
+    struct MatrixWork: Sendable {
+        var wName: String
+        var y: String
+        var isGemm: Bool
+        var k: Int
+        var n: Int
+        var w: [Float]
+    }
+
+    /// The weight of candidate MatMul / Gemm node `i` ready to factorize, or why it is kept; nil when it is not a candidate.
+    func matrixWork(_ e: GraphEditor, node i: Int) throws -> Prepared? {
         let n = e.graph.node[i]
         let wName = n.input[1]
-        let y = n.output[0]
         guard let dims = e.shape(wName), dims.count == 2 else { return nil }
         let isGemm = n.opType == "Gemm"
-        let label = wName
         if isGemm, (Self.attribute(n, "transA")?.i ?? 0) != 0 {
-            return LayerChange(layer: label, action: "kept: Gemm with transA is not factorized")
+            return .kept(LayerChange(layer: wName, action: "kept: Gemm with transA is not factorized"))
         }
         let transB = isGemm && (Self.attribute(n, "transB")?.i ?? 0) != 0
         let k = transB ? dims[1] : dims[0], nn = transB ? dims[0] : dims[1]
@@ -120,23 +198,38 @@ public struct LowRankPass: ModelPass {
             wk = [Float](repeating: 0, count: w.count)
             for r in 0..<nn { for c in 0..<k { wk[c * nn + r] = w[r * k + c] } }
         }
-        guard let svd = meter.time(LowRank.svdFLOPs(rows: k, cols: nn), { LinearAlgebra.svd(wk, rows: k, cols: nn) }) else {
-            throw PassError(tensor: wName, message: "could not be factorized: the SVD did not converge (the weight may hold NaN or infinite values)")
+        return .work(.matrix(MatrixWork(wName: wName, y: n.output[0], isGemm: isGemm, k: k, n: nn, w: wk)))
+    }
+
+    func factorizeMatrix(_ m: MatrixWork, shapes: [String: [Int]]) throws -> Outcome {
+        let (k, nn) = (m.k, m.n)
+        guard let svd = LinearAlgebra.svd(m.w, rows: k, cols: nn) else {
+            throw PassError(tensor: m.wName, message: "could not be factorized: the SVD did not converge (the weight may hold NaN or infinite values)")
         }
         let r = rank(svd.s)
-        let rows = (shapes[y]?.reduce(1, *) ?? nn) / max(nn, 1)
+        let rows = (shapes[m.y]?.reduce(1, *) ?? nn) / max(nn, 1)
         let paramsBefore = k * nn, paramsAfter = r * (k + nn)
         let flopsBefore = 2 * rows * k * nn, flopsAfter = 2 * rows * r * (k + nn)
         let energy = LowRank.energyKept(svd.s, rank: r)
         guard paramsAfter < paramsBefore, flopsAfter < flopsBefore else {
-            return LayerChange(layer: label, action: "kept: rank \(r) of \(min(k, nn)) would not reduce parameters or FLOPs (\(paramsBefore) → \(paramsAfter) parameters)",
-                               parametersBefore: paramsBefore, parametersAfter: paramsBefore, flopsBefore: flopsBefore, flopsAfter: flopsBefore)
+            return .kept(LayerChange(layer: m.wName, action: "kept: rank \(r) of \(min(k, nn)) would not reduce parameters or FLOPs (\(paramsBefore) → \(paramsAfter) parameters)",
+                                     parametersBefore: paramsBefore, parametersAfter: paramsBefore, flopsBefore: flopsBefore, flopsAfter: flopsBefore))
         }
         let f = LowRank.factors(u: svd.u, s: svd.s, vt: svd.vt, rows: k, cols: nn, rank: r)
+        let change = LayerChange(layer: m.wName, action: String(format: "rank %d of %d (energy %.4f)", r, min(k, nn), energy),
+                                 parametersBefore: paramsBefore, parametersAfter: paramsAfter, flopsBefore: flopsBefore, flopsAfter: flopsAfter)
+        return .matrix(m, change, a: f.a, b: f.b, rank: r)
+    }
+
+    /// Replaces the layer's node by MatMul(X, A) → t and MatMul(t, B) (or Gemm(t, B, C)).
+    func applyMatrix(_ e: GraphEditor, _ m: MatrixWork, a: [Float], b: [Float], rank r: Int) throws {
+        guard let i = e.producer(of: m.y) else { return }
+        let n = e.graph.node[i]
+        let wName = m.wName, y = m.y
         let aName = e.uniqueName(wName + ".lowrank_a")
-        try e.setFloats(aName, f.a, shape: [k, r])
+        try e.setFloats(aName, a, shape: [m.k, r])
         let bName = e.uniqueName(wName + ".lowrank_b")
-        try e.setFloats(bName, f.b, shape: [r, nn])
+        try e.setFloats(bName, b, shape: [r, m.n])
         e.noteChanged(aName, by: id)
         e.noteChanged(bName, by: id)
         let mid = e.uniqueName(y + ".lowrank")
@@ -148,12 +241,10 @@ public struct LowRankPass: ModelPass {
         var second = n
         second.input[0] = mid
         second.input[1] = bName
-        if isGemm { second.attribute = n.attribute.filter { $0.name != "transB" && $0.name != "transA" } }
+        if m.isGemm { second.attribute = n.attribute.filter { $0.name != "transB" && $0.name != "transA" } }
         var g = e.graph
         g.node[i] = second
         g.node.insert(first, at: i)
         e.graph = g
-        return LayerChange(layer: label, action: String(format: "rank %d of %d (energy %.4f)", r, min(k, nn), energy),
-                           parametersBefore: paramsBefore, parametersAfter: paramsAfter, flopsBefore: flopsBefore, flopsAfter: flopsAfter)
     }
 }

@@ -91,6 +91,10 @@ import ParePasses
         let x = try Data(contentsOf: URL(fileURLWithPath: a.distDir + "/onnx/x86-64-avx2/model.onnx"))
         let y = try Data(contentsOf: URL(fileURLWithPath: b.distDir + "/onnx/x86-64-avx2/model.onnx"))
         #expect(x == y)
+        // The report rows (in the manifest) come in the same order whatever the number of threads.
+        let mx = try Data(contentsOf: URL(fileURLWithPath: a.distDir + "/onnx/x86-64-avx2/manifest.json"))
+        let my = try Data(contentsOf: URL(fileURLWithPath: b.distDir + "/onnx/x86-64-avx2/manifest.json"))
+        #expect(mx == my)
     }
 
     @Test func needsCalibrationData() throws {

@@ -1,0 +1,50 @@
+import PareKernels
+import PareRuntime
+
+extension Interpreter {
+    /// Thrown from an observer to end a run once it has every value it wants.
+    private struct Captured: Error {}
+
+    /// Runs the model on every sample, up to `threads` samples at once (a run only reads the interpreter's plan),
+    /// and calls `body(sample index, values)` serially in sample order with the values named in `names` (in the
+    /// order the run computed them). Each run stops as soon as it has computed all of `names`, so a layer early in
+    /// the graph costs a fraction of a full run. At most `threads` samples' captured values are held at a time;
+    /// the calls and their order do not depend on `threads`.
+    func forEachCapture(_ samples: [[String: Tensor]], names: Set<String>, threads: Int,
+                        _ body: (Int, [(String, Tensor)]) throws -> Void) throws {
+        let window = max(1, min(threads, samples.count))
+        var start = 0
+        while start < samples.count {
+            let count = min(window, samples.count - start)
+            var captured = [[(String, Tensor)]](repeating: [], count: count)
+            var failures = [(any Error)?](repeating: nil, count: count)
+            captured.withUnsafeMutableBufferPointer { cb in
+                failures.withUnsafeMutableBufferPointer { fb in
+                    nonisolated(unsafe) let cb = cb, fb = fb
+                    Parallel.forEachRange(count: count, threads: window) { _, range in
+                        for w in range {
+                            var seen: [(String, Tensor)] = []
+                            var missing = names
+                            do {
+                                _ = try self.run(samples[start + w]) { name, value in
+                                    guard missing.remove(name) != nil else { return }
+                                    seen.append((name, value))
+                                    if missing.isEmpty { throw Captured() }
+                                }
+                            } catch is Captured {
+                            } catch {
+                                fb[w] = error
+                            }
+                            cb[w] = seen
+                        }
+                    }
+                }
+            }
+            for w in 0..<count {
+                if let e = failures[w] { throw e }
+                try body(start + w, captured[w])
+            }
+            start += count
+        }
+    }
+}
