@@ -69,41 +69,33 @@ extension LinearAlgebra {
     /// ``rowBlock`` rows of C.
     public static func matmul(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int, transA: Bool = false, transB: Bool = false,
                               threads: Int) -> [Float] {
-        var c = [Float](repeating: 0, count: m * n)
-        guard m > 0, n > 0, k > 0 else { return c }
-        a.withUnsafeBufferPointer { ab in
-            b.withUnsafeBufferPointer { bb in
-                c.withUnsafeMutableBufferPointer { cb in
-                    let a0 = ab.baseAddress!, b0 = bb.baseAddress!
-                    nonisolated(unsafe) let c0 = cb.baseAddress!
-                    forEachBlock(count: m, block: rowBlock, threads: threads) { r in
-                        // Rows r of op(A): rows of A, or columns of A when transposed.
-                        let ar = transA ? a0 + r.lowerBound : a0 + r.lowerBound * k
-                        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                    Int32(r.count), Int32(n), Int32(k), 1, ar, Int32(transA ? m : k), b0, Int32(transB ? k : n),
-                                    0, c0 + r.lowerBound * n, Int32(n))
-                    }
-                }
-            }
+        byRowBlocks(a, b, m: m, k: k, n: n, transA: transA, threads: threads) { rows, ar, b0, cr in
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, rows, Int32(n), Int32(k),
+                        1, ar, Int32(transA ? m : k), b0, Int32(transB ? k : n), 0, cr, Int32(n))
         }
-        return c
     }
 
     /// C (m×n) = op(A)·op(B) in float64, row-major; one dgemm per fixed block of ``rowBlock`` rows of C.
     public static func matmul(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int, transA: Bool = false, transB: Bool = false,
                               threads: Int) -> [Double] {
-        var c = [Double](repeating: 0, count: m * n)
+        byRowBlocks(a, b, m: m, k: k, n: n, transA: transA, threads: threads) { rows, ar, b0, cr in
+            cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, rows, Int32(n), Int32(k),
+                        1, ar, Int32(transA ? m : k), b0, Int32(transB ? k : n), 0, cr, Int32(n))
+        }
+    }
+
+    /// The m×n product whose fixed blocks of ``rowBlock`` rows `gemm(rows, op(A)'s first row, B, C's first row)`
+    /// computes (op(A)'s rows are A's rows, or A's columns when `transA`).
+    static func byRowBlocks<T: BinaryFloatingPoint>(_ a: [T], _ b: [T], m: Int, k: Int, n: Int, transA: Bool, threads: Int,
+                                                    _ gemm: (Int32, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) -> [T] {
+        var c = [T](repeating: 0, count: m * n)
         guard m > 0, n > 0, k > 0 else { return c }
         a.withUnsafeBufferPointer { ab in
             b.withUnsafeBufferPointer { bb in
                 c.withUnsafeMutableBufferPointer { cb in
-                    let a0 = ab.baseAddress!, b0 = bb.baseAddress!
-                    nonisolated(unsafe) let c0 = cb.baseAddress!
+                    let a0 = ab.baseAddress!, b0 = bb.baseAddress!, c0 = cb.baseAddress!
                     forEachBlock(count: m, block: rowBlock, threads: threads) { r in
-                        let ar = transA ? a0 + r.lowerBound : a0 + r.lowerBound * k
-                        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                    Int32(r.count), Int32(n), Int32(k), 1, ar, Int32(transA ? m : k), b0, Int32(transB ? k : n),
-                                    0, c0 + r.lowerBound * n, Int32(n))
+                        gemm(Int32(r.count), transA ? a0 + r.lowerBound : a0 + r.lowerBound * k, b0, c0 + r.lowerBound * n)
                     }
                 }
             }
