@@ -1,4 +1,5 @@
 import Foundation
+import PareBasics
 import PareKernels
 import PareRuntime
 
@@ -56,7 +57,7 @@ enum LinearAlgebraBenchmark {
             let dg = best { _ = LinearAlgebra.matmul(ad, bd, m: n, k: n, n: n, threads: t); return 2 * nn * nn * nn }
             rows.append(("dgemm \(n)², pare's fixed row blocks", dg.0, dg.1))
             let svd = best {
-                Parallel.forEachRange(count: t, threads: t) { _, r in for _ in r { _ = LinearAlgebra.svd(a, rows: n, cols: n) } }
+                _ = try? ParallelMap.run(count: t, workers: t) { _ in LinearAlgebra.svd(a, rows: n, cols: n) }
                 return Double(t) * LowRank.svdFLOPs(rows: n, cols: n)
             }
             rows.append(("lowrank: SVD \(n)×\(n) (dgesdd), one layer per thread", svd.0, svd.1))

@@ -41,8 +41,7 @@ extension LinearAlgebra {
         let xd = x.map(Double.init)
         xd.withUnsafeBufferPointer { xb in
             c.withUnsafeMutableBufferPointer { cb in
-                let x0 = xb.baseAddress!
-                nonisolated(unsafe) let c0 = cb.baseAddress!
+                let x0 = xb.baseAddress!, c0 = cb.baseAddress!
                 forEachBlock(count: n, block: columnBlock, threads: threads) { j in
                     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(j.upperBound), Int32(j.count), Int32(m),
                                 1, x0, Int32(n), x0 + j.lowerBound, Int32(n), 1, c0 + j.lowerBound, Int32(n))
@@ -110,24 +109,18 @@ extension LinearAlgebra {
         precondition(a.count == n * n && b.count == n * r)
         guard n > 0, r > 0 else { return true }
         guard LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), &a, Int32(n)) == 0 else { return false }
-        var failed = false
         a.withUnsafeBufferPointer { ab in
             b.withUnsafeMutableBufferPointer { bb in
-                let a0 = ab.baseAddress!
-                nonisolated(unsafe) let b0 = bb.baseAddress!
-                nonisolated(unsafe) var bad = [Bool](repeating: false, count: (r + columnBlock - 1) / columnBlock)
-                bad.withUnsafeMutableBufferPointer { flags in
-                    nonisolated(unsafe) let f = flags
-                    forEachBlock(count: r, block: columnBlock, threads: threads) { cols in
-                        let info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(cols.count), a0, Int32(n),
-                                                  b0 + cols.lowerBound, Int32(r))
-                        if info != 0 { f[cols.lowerBound / columnBlock] = true }
-                    }
+                let a0 = ab.baseAddress!, b0 = bb.baseAddress!
+                forEachBlock(count: r, block: columnBlock, threads: threads) { cols in
+                    // After a successful dpotrf, dpotrs fails only on an invalid argument.
+                    let info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(cols.count), a0, Int32(n),
+                                              b0 + cols.lowerBound, Int32(r))
+                    precondition(info == 0, "dpotrs: invalid argument \(-info)")
                 }
-                failed = bad.contains(true)
             }
         }
-        return !failed
+        return true
     }
 }
 

@@ -1,4 +1,4 @@
-import PareKernels
+import PareBasics
 import PareRuntime
 
 extension Interpreter {
@@ -16,34 +16,19 @@ extension Interpreter {
         var start = 0
         while start < samples.count {
             let count = min(window, samples.count - start)
-            var captured = [[(String, Tensor)]](repeating: [], count: count)
-            var failures = [(any Error)?](repeating: nil, count: count)
-            captured.withUnsafeMutableBufferPointer { cb in
-                failures.withUnsafeMutableBufferPointer { fb in
-                    nonisolated(unsafe) let cb = cb, fb = fb
-                    Parallel.forEachRange(count: count, threads: window) { _, range in
-                        for w in range {
-                            var seen: [(String, Tensor)] = []
-                            var missing = names
-                            do {
-                                _ = try self.run(samples[start + w]) { name, value in
-                                    guard missing.remove(name) != nil else { return }
-                                    seen.append((name, value))
-                                    if missing.isEmpty { throw Captured() }
-                                }
-                            } catch is Captured {
-                            } catch {
-                                fb[w] = error
-                            }
-                            cb[w] = seen
-                        }
+            let captured = try ParallelMap.run(count: count, workers: window) { w -> [(String, Tensor)] in
+                var seen: [(String, Tensor)] = []
+                var missing = names
+                do {
+                    _ = try run(samples[start + w]) { name, value in
+                        guard missing.remove(name) != nil else { return }
+                        seen.append((name, value))
+                        if missing.isEmpty { throw Captured() }
                     }
-                }
+                } catch is Captured {}
+                return seen
             }
-            for w in 0..<count {
-                if let e = failures[w] { throw e }
-                try body(start + w, captured[w])
-            }
+            for w in 0..<count { try body(start + w, captured[w]) }
             start += count
         }
     }

@@ -98,15 +98,8 @@ public struct LowRankPass: ModelPass {
             }
             let jobs = slots.compactMap { slot -> Work? in if case .work(let w) = slot { return w } else { return nil } }
             let work = jobs.reduce(0.0) { $0 + Self.flops(of: $1) }
-            var outcomes: [Result<Outcome, any Error>] = meter.time(work) {
-                var done = [Result<Outcome, any Error>?](repeating: nil, count: jobs.count)
-                done.withUnsafeMutableBufferPointer { db in
-                    nonisolated(unsafe) let db = db
-                    Parallel.forEachRange(count: jobs.count, threads: window) { _, range in
-                        for j in range { db[j] = Result { try factorize(jobs[j], shapes: shapes) } }
-                    }
-                }
-                return done.map { $0! }
+            var outcomes: [Outcome] = try meter.time(work) {
+                try ParallelMap.run(count: jobs.count, workers: window) { try factorize(jobs[$0], shapes: shapes) }
             }
             outcomes.reverse()
             for slot in slots {
@@ -114,7 +107,7 @@ public struct LowRankPass: ModelPass {
                 case .none: continue
                 case .kept(let change): rows.append(change)
                 case .work:
-                    switch try outcomes.removeLast().get() {
+                    switch outcomes.removeLast() {
                     case .kept(let change): rows.append(change)
                     case .matrix(let w, let change, let a, let b, let r):
                         try applyMatrix(editor, w, a: a, b: b, rank: r)

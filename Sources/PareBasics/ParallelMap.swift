@@ -1,9 +1,10 @@
 import Foundation
 
 /// Maps `count` indices on up to `workers` threads; results come back in index order, so the outcome does not
-/// depend on the number of workers. The first error (by index) is rethrown after all work stops.
-enum ParallelMap {
-    static func run<T>(count: Int, workers: Int, _ body: (Int) throws -> T) throws -> [T] {
+/// depend on the number of workers. Indices are claimed in order and none is claimed after an error, so the first
+/// error (by index) is the same for every worker count; it is rethrown after all work stops.
+public enum ParallelMap {
+    public static func run<T>(count: Int, workers: Int, _ body: (Int) throws -> T) throws -> [T] {
         if count == 0 { return [] }
         let n = max(1, min(workers, count))
         if n == 1 { return try (0..<count).map(body) }
